@@ -1,0 +1,113 @@
+/**
+ * The engine's event queue: a binary min-heap ordered by (time, insertion sequence), so events
+ * at the same instant run in the order they were scheduled. Each entry carries a kind and two
+ * integer arguments. Backed by typed arrays: no allocation per event, and structuredClone-able.
+ */
+export interface QueueState {
+  size: number;
+  seq: number;
+  time: Float64Array;
+  order: Float64Array;
+  kind: Int32Array;
+  a: Int32Array;
+  b: Int32Array;
+}
+
+export function createQueue(capacity = 256): QueueState {
+  return {
+    size: 0,
+    seq: 0,
+    time: new Float64Array(capacity),
+    order: new Float64Array(capacity),
+    kind: new Int32Array(capacity),
+    a: new Int32Array(capacity),
+    b: new Int32Array(capacity),
+  };
+}
+
+function grow(q: QueueState): void {
+  const cap = q.time.length * 2;
+  const t = new Float64Array(cap);
+  t.set(q.time);
+  q.time = t;
+  const o = new Float64Array(cap);
+  o.set(q.order);
+  q.order = o;
+  const k = new Int32Array(cap);
+  k.set(q.kind);
+  q.kind = k;
+  const a = new Int32Array(cap);
+  a.set(q.a);
+  q.a = a;
+  const b = new Int32Array(cap);
+  b.set(q.b);
+  q.b = b;
+}
+
+/** Schedules an event; among equal times, earlier pushes pop first. */
+export function push(q: QueueState, time: number, kind: number, a: number, b: number): void {
+  if (q.size === q.time.length) grow(q);
+  const order = q.seq++;
+  let i = q.size++;
+  const T = q.time;
+  const O = q.order;
+  const K = q.kind;
+  const A = q.a;
+  const B = q.b;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pt = T[p];
+    if (pt < time || (pt === time && O[p] < order)) break;
+    T[i] = pt;
+    O[i] = O[p];
+    K[i] = K[p];
+    A[i] = A[p];
+    B[i] = B[p];
+    i = p;
+  }
+  T[i] = time;
+  O[i] = order;
+  K[i] = kind;
+  A[i] = a;
+  B[i] = b;
+}
+
+/** Removes the top entry (read it first through q.time[0], q.kind[0], q.a[0], q.b[0]). */
+export function pop(q: QueueState): void {
+  const n = --q.size;
+  if (n === 0) return;
+  siftDown(q, q.time[n], q.order[n], q.kind[n], q.a[n], q.b[n], n);
+}
+
+/** Replaces the top entry with a new event: one sift instead of a pop and a push. */
+export function replaceTop(q: QueueState, time: number, kind: number, a: number, b: number): void {
+  siftDown(q, time, q.seq++, kind, a, b, q.size);
+}
+
+function siftDown(q: QueueState, time: number, order: number, kind: number, a: number, b: number, n: number): void {
+  const T = q.time;
+  const O = q.order;
+  const K = q.kind;
+  const A = q.a;
+  const B = q.b;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    const r = c + 1;
+    if (r < n && (T[r] < T[c] || (T[r] === T[c] && O[r] < O[c]))) c = r;
+    const ct = T[c];
+    if (time < ct || (time === ct && order < O[c])) break;
+    T[i] = ct;
+    O[i] = O[c];
+    K[i] = K[c];
+    A[i] = A[c];
+    B[i] = B[c];
+    i = c;
+  }
+  T[i] = time;
+  O[i] = order;
+  K[i] = kind;
+  A[i] = a;
+  B[i] = b;
+}

@@ -1,0 +1,174 @@
+/**
+ * The command line of design.md §4: run, presets, show, validate. Exit codes: 0 ran with no
+ * invariant violated (or valid input), 1 an invariant was violated, 2 bad input (the message
+ * names the file, the JSON path or line, and what was expected).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseJson } from '../base/jsonpos.ts';
+import { parseDuration } from '../base/time.ts';
+import { parseScenario, type ResolvedScenario } from '../model/scenario.ts';
+import { DEFAULT_PRESET, PRESETS, presetById } from '../model/presets.ts';
+import type { RunReport } from '../model/report.ts';
+import { Simulation } from '../sim/simulation.ts';
+import { renderReport } from './table.ts';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const USAGE = `usage: caretaker-lab <command>
+  run <scenario.json | preset-id> [--json] [--until T] [--seed N]
+  presets [--json]
+  show <preset-id>
+  validate <scenario.json>
+`;
+
+class BadInput extends Error {}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case 'run':
+        return await cmdRun(rest, io);
+      case 'presets':
+        return cmdPresets(rest, io);
+      case 'show':
+        return cmdShow(rest, io);
+      case 'validate':
+        return await cmdValidate(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new BadInput(`unknown command ${JSON.stringify(cmd)}; expected run, presets, show or validate`);
+    }
+  } catch (err) {
+    if (err instanceof BadInput) {
+      io.err(`caretaker-lab: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+interface Flags {
+  positional: string[];
+  json: boolean;
+  until: number | null;
+  seed: number | null;
+}
+
+function parseFlags(args: string[], allowed: string[]): Flags {
+  const f: Flags = { positional: [], json: false, until: null, seed: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) {
+      f.positional.push(a);
+      continue;
+    }
+    const [name, inline] = a.slice(2).split('=', 2);
+    if (!allowed.includes(name)) throw new BadInput(`unknown option --${name}; expected ${allowed.map((x) => `--${x}`).join(', ')}`);
+    if (name === 'json') {
+      f.json = true;
+      continue;
+    }
+    const v = inline ?? args[++i];
+    if (v === undefined) throw new BadInput(`--${name} needs a value`);
+    if (name === 'until') {
+      const ns = parseDuration(/^\d+$/.test(v) ? Number(v) : v);
+      if (ns === null || ns <= 0) throw new BadInput(`--until ${JSON.stringify(v)}: expected a duration such as "12s" or "250ms"`);
+      f.until = ns;
+    } else if (name === 'seed') {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 4294967295) throw new BadInput(`--seed ${JSON.stringify(v)}: expected an integer from 0 to 4294967295`);
+      f.seed = n;
+    }
+  }
+  return f;
+}
+
+/** Reads a scenario from a preset id or a file; every problem is BadInput naming where and what. */
+async function loadScenario(arg: string): Promise<{ raw: unknown; where: string }> {
+  const preset = presetById(arg);
+  if (preset) return { raw: structuredClone(preset.scenario), where: `preset ${arg}` };
+  const looksLikeFile = /[./\\]/.test(arg) || arg.endsWith('.json');
+  if (!looksLikeFile) throw new BadInput(`unknown preset ${JSON.stringify(arg)}; valid presets: ${PRESETS.map((p) => p.id).join(', ')}`);
+  let text: string;
+  try {
+    text = await readFile(arg, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BadInput(`${arg}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(e)})`);
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new BadInput(`${arg}: not valid JSON: ${parsed.error}`);
+  return { raw: parsed.value, where: arg };
+}
+
+function resolveOrFail(raw: unknown, where: string, flags?: Flags): ResolvedScenario {
+  const r = parseScenario(raw);
+  if (!r.ok) throw new BadInput(`${where}: invalid scenario\n${r.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  const sc = r.scenario;
+  if (flags?.seed !== null && flags?.seed !== undefined) sc.seed = flags.seed;
+  if (flags?.until !== null && flags?.until !== undefined) {
+    sc.until = flags.until;
+    sc.steps = sc.steps.filter((s) => s.at <= sc.until);
+  }
+  return sc;
+}
+
+export function runScenario(sc: ResolvedScenario): RunReport {
+  const sim = new Simulation(sc);
+  sim.runUntil(sc.until);
+  return sim.report();
+}
+
+async function cmdRun(args: string[], io: Io): Promise<number> {
+  const f = parseFlags(args, ['json', 'until', 'seed']);
+  if (f.positional.length !== 1) throw new BadInput(`run needs one scenario file or preset id, got ${f.positional.length}\n${USAGE}`);
+  const { raw, where } = await loadScenario(f.positional[0]);
+  const sc = resolveOrFail(raw, where, f);
+  const report = runScenario(sc);
+  io.out(f.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, sc));
+  return report.invariants.violations.length ? 1 : 0;
+}
+
+function cmdPresets(args: string[], io: Io): number {
+  const f = parseFlags(args, ['json']);
+  if (f.positional.length) throw new BadInput(`presets takes no arguments, got ${f.positional.join(' ')}`);
+  const rows = PRESETS.map((p) => ({ id: p.id, title: String(p.scenario.title), design: String(p.scenario.design ?? 'converged'), summary: p.summary }));
+  if (f.json) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const w = Math.max(...rows.map((r) => r.id.length));
+  const d = Math.max(...rows.map((r) => r.design.length));
+  io.out(`${'id'.padEnd(w)}  ${'design'.padEnd(d)}  title\n`);
+  for (const r of rows) io.out(`${r.id.padEnd(w)}  ${r.design.padEnd(d)}  ${r.title}${r.id === DEFAULT_PRESET ? ' (default)' : ''}\n`);
+  return 0;
+}
+
+function cmdShow(args: string[], io: Io): number {
+  const f = parseFlags(args, []);
+  if (f.positional.length !== 1) throw new BadInput('show needs one preset id');
+  const p = presetById(f.positional[0]);
+  if (!p) throw new BadInput(`unknown preset ${JSON.stringify(f.positional[0])}; valid presets: ${PRESETS.map((x) => x.id).join(', ')}`);
+  io.out(`${JSON.stringify(p.scenario, null, 2)}\n`);
+  return 0;
+}
+
+async function cmdValidate(args: string[], io: Io): Promise<number> {
+  const f = parseFlags(args, []);
+  if (f.positional.length !== 1) throw new BadInput('validate needs one scenario file');
+  const { raw, where } = await loadScenario(f.positional[0]);
+  resolveOrFail(raw, where);
+  io.out(`${where}: valid scenario (version ${(raw as { version: number }).version})\n`);
+  return 0;
+}
+
+

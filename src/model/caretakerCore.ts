@@ -1,0 +1,100 @@
+/**
+ * The Caretaker core: what happens to each guest exit, by where the vCPU runs (attached to a live
+ * KVM, or detached under its Caretaker in the gap), the architecture and the policy. Mirrors the
+ * blueprint of vmx_exit_handlers_fastpath() / svm_exit_handlers_fastpath() (mechanics.md §3.3)
+ * and walkthrough §5's table for `converged`. Pure: the engine turns these into per-vCPU tables
+ * once per mode change, so the hot path is a table lookup.
+ */
+import { Disp, NUM_EXITS, X, type Arch } from './exits.ts';
+import type { ResolvedScenario } from './scenario.ts';
+
+export const MODE_ATTACHED = 1;
+export const MODE_GAP = 2;
+
+export interface CoreConfig {
+  arch: Arch;
+  policy: 'fastpath' | 'strict';
+  hlt: 'skip' | 'disable-intercepts';
+  timers: 'auto' | 'block';
+  apicFastpath: boolean;
+  /** IPIs between running vCPUs without exits: Intel APICv+IPIv, AMD AVIC, arm64 GICv4.1 vSGI. */
+  ipiVirt: boolean;
+}
+
+export function coreConfig(sc: ResolvedScenario): CoreConfig {
+  const f = sc.host.features;
+  const arch = sc.host.arch;
+  const ipiVirt = arch === 'intel-vmx' ? f.apicv && f.ipiv : arch === 'amd-svm' ? f.avic : f.gicv41;
+  return { arch, policy: sc.caretaker.policy, hlt: sc.caretaker.hlt, timers: sc.caretaker.timers, apicFastpath: sc.caretaker.apicFastpath, ipiVirt };
+}
+
+/**
+ * An exit of a vCPU running under a live KVM (vcpu_enter_guest()): the fastpath handles
+ * TSC-deadline and x2APIC ICR writes, the preemption timer and INVD; MMIO and PIO to device
+ * models go to the VMM; the rest go through KVM's full exit path.
+ */
+export function attachedDisposition(kind: number, c: CoreConfig): Disp {
+  switch (kind) {
+    case X.TSC_DEADLINE:
+      return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH;
+    case X.X2APIC_ICR:
+      if (c.ipiVirt) return Disp.NONE;
+      return c.arch === 'arm64' ? Disp.HOST : Disp.FASTPATH;
+    case X.PREEMPTION_TIMER:
+      return c.arch === 'intel-vmx' ? Disp.FASTPATH : Disp.HOST;
+    case X.INVD:
+      return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH;
+    case X.EPT_MISCONFIG:
+    case X.IO_INSTRUCTION:
+      return Disp.USERSPACE;
+    default:
+      return Disp.HOST;
+  }
+}
+
+/**
+ * An exit of a detached vCPU in the gap, handled by the Caretaker alone (walkthrough §5,
+ * `converged`). With the `strict` policy every exit but HLT/PAUSE/MWAIT blocks, as in the PoC
+ * (rfc-thread.md M10). A blocking exit stalls the vCPU until a kernel adopts it.
+ */
+export function gapDisposition(kind: number, c: CoreConfig): Disp {
+  switch (kind) {
+    case X.EXTERNAL_INTERRUPT:
+      return Disp.NONE; // an offline pCPU gets no host interrupts
+    case X.HLT:
+    case X.PAUSE:
+    case X.MWAIT:
+      return c.hlt === 'disable-intercepts' ? Disp.NONE : Disp.FASTPATH;
+    case X.X2APIC_ICR:
+      if (c.ipiVirt) return Disp.NONE; // IPIv, AVIC or GICv4.1 deliver it in hardware
+      if (c.policy === 'strict') return Disp.STALLED;
+      if (c.arch === 'arm64') return Disp.FASTPATH; // trap ICC_SGI1R_EL1, inject the SGI, kick the target
+      return c.apicFastpath ? Disp.FASTPATH : Disp.STALLED; // kvm_x2apic_icr_write_fast()
+    case X.TSC_DEADLINE:
+      if (c.arch === 'arm64') return Disp.NONE; // CNTV_CVAL_EL0 is not trapped
+      if (c.policy === 'strict' || c.timers === 'block') return Disp.STALLED;
+      return c.arch === 'intel-vmx' ? Disp.FASTPATH : Disp.STALLED; // SVM needs an hrtimer: none in the gap
+    case X.PREEMPTION_TIMER:
+      if (c.arch === 'amd-svm') return Disp.NONE; // SVM has no preemption timer
+      if (c.policy === 'strict' || c.timers === 'block') return Disp.STALLED;
+      return Disp.FASTPATH; // inject the timer vector and re-enter
+    default:
+      break;
+  }
+  if (c.policy === 'strict') return Disp.STALLED;
+  switch (kind) {
+    case X.CPUID:
+      return Disp.FASTPATH; // answered from the kvm_cpuid2 preserved in KHO
+    case X.INVD:
+      return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH;
+    default:
+      return Disp.STALLED; // EPT violations, MMIO, PIO, hypercalls, other MSRs: blocking
+  }
+}
+
+/** The disposition of every exit kind in a mode, as a table the hot path indexes. */
+export function dispositionTable(mode: number, c: CoreConfig): Uint8Array {
+  const t = new Uint8Array(NUM_EXITS);
+  for (let k = 0; k < NUM_EXITS; k++) t[k] = mode === MODE_GAP ? gapDisposition(k, c) : attachedDisposition(k, c);
+  return t;
+}

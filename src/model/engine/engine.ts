@@ -1,0 +1,482 @@
+/**
+ * The deterministic engine: simulated time in integer ns, one event queue, one seeded PRNG, and
+ * the event log. The hot path is guest exits (one queue entry per vCPU, handled by table lookup
+ * in the Caretaker core); lifecycle changes go through the machines with `fire()`. The live
+ * update protocol itself is in protocol.ts.
+ */
+import { createQueue, pop, push, replaceTop } from '../../base/heap.ts';
+import { nextExpNs, nextFloat, seedPrng } from '../../base/prng.ts';
+import { EngineBug } from '../../base/assert.ts';
+import type { Ns } from '../../base/time.ts';
+import { initialState, nextState, type MachineId } from '../../machines/index.ts';
+import { EventLog, L } from '../eventlog.ts';
+import { Disp, NUM_EXITS } from '../exits.ts';
+import { coreConfig, dispositionTable, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
+import type { ResolvedScenario } from '../scenario.ts';
+import type { Ent, EntKind, Hot, IpiPurpose, PauseTracker, SimState } from './state.ts';
+import * as P from './protocol.ts';
+
+/** Queue event kinds. */
+export const Q = {
+  EXIT: 0,
+  STEP: 1,
+  FAULT: 2,
+  VMM: 3,
+  KERNEL: 4,
+  IPI: 5,
+  VCPU: 6,
+  TIMEOUT: 7,
+  SHOOT: 8,
+  ACK: 9,
+  DEVIRQ: 10,
+  TOUCH: 11,
+  END: 12,
+} as const;
+
+const NE = NUM_EXITS;
+const ND = 5;
+
+export function newPause(running: number): PauseTracker {
+  return { running, activeEnds: [], openSince: -1, pauseNs: 0, blackoutNs: 0, runStart: -1, runEnd: -1 };
+}
+
+export class Engine {
+  st: SimState;
+  log: EventLog;
+  /** Per-vCPU base exit rates (per second) by exit kind: workload, devices, lazy memory. */
+  readonly baseRates: Float64Array;
+  readonly ctTables: Uint8Array[];
+
+  constructor(sc: ResolvedScenario) {
+    this.log = new EventLog();
+    const nv = sc.vms.reduce((n, vm) => n + vm.vcpus, 0);
+    const core = coreConfig(sc);
+    const hz = sc.host.clockGHz;
+    const cyc = sc.timing.exitCycles;
+    const dispCost = [0, Math.round(cyc.fastpath / hz), Math.round(cyc.worldSwitch / hz), Math.round(cyc.host / hz), Math.round(cyc.userspace / hz)];
+    const hot: Hot = {
+      gen: new Int32Array(nv),
+      ratePerNs: new Float64Array(nv),
+      mode: new Uint8Array(nv),
+      cum: new Float64Array(nv * NE),
+      kinds: new Int32Array(nv * NE),
+      nk: new Int32Array(nv),
+      disp: new Uint8Array(nv * NE),
+      cost: new Float64Array(nv * NE),
+      counts: new Float64Array(nv * NE * ND),
+      busyUntil: new Float64Array(nv),
+      shootGen: new Int32Array(nv),
+      ringFill: new Float64Array(nv),
+      ringProduced: new Float64Array(nv),
+      ringConsumed: new Float64Array(nv),
+      ringDropped: new Float64Array(nv),
+      exitNs: new Float64Array(nv),
+    };
+    this.st = {
+      sc,
+      core,
+      now: 0,
+      q: createQueue(256),
+      prng: seedPrng(sc.seed),
+      ents: [],
+      kernels: [],
+      pcpus: [],
+      vms: [],
+      vcpus: [],
+      khoEnt: -1,
+      kho: [],
+      ipis: [],
+      phases: { preserve: null, kexec: null, newKernelUp: null, adopted: null, finish: null },
+      hotplugBusyUntil: 0,
+      armed: [],
+      invChecked: 0,
+      violations: [],
+      kexecRequested: false,
+      rebootAt: -1,
+      cancelled: false,
+      ended: false,
+      dispCost,
+      worldSwitchNs: dispCost[Disp.STALLED],
+      hot,
+    };
+    this.ctTables = [dispositionTable(MODE_ATTACHED, core), dispositionTable(MODE_GAP, core)];
+    this.baseRates = new Float64Array(nv * NE);
+    P.buildWorld(this);
+  }
+
+  get now(): Ns {
+    return this.st.now;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // entities and machines
+
+  addEnt(kind: EntKind, name: string, machine: MachineId | null, state?: string): number {
+    const ent: Ent = { kind, name, machine, state: state ?? (machine ? initialState(machine) : ''), since: this.st.now };
+    this.st.ents.push(ent);
+    const id = this.st.ents.length - 1;
+    this.log.push(this.st.now, L.MESSAGE, id, this.log.str(`created ${kind} ${name}`), this.log.str(ent.state));
+    return id;
+  }
+
+  /** Sends `event` to an entity's machine; the machine must accept it (the engine's protocol is checked against the machines). */
+  fire(ent: number, event: string): void {
+    const e = this.st.ents[ent];
+    if (!e.machine) throw new EngineBug(`${e.name} has no machine`);
+    const to = nextState(e.machine, e.state, event);
+    if (to === null) throw new EngineBug(`${e.machine} ${e.name}: ${event} is not accepted in ${e.state}`);
+    const log = this.log;
+    log.push(this.st.now, L.TRANSITION, ent, log.str(event), (log.str(e.state) << 16) | log.str(to));
+    e.state = to;
+    e.since = this.st.now;
+  }
+
+  stateOf(ent: number): string {
+    return this.st.ents[ent].state;
+  }
+
+  /** Logs a kernel function, ioctl or syscall performed on behalf of an entity. */
+  op(ent: number, name: string, detail = ''): void {
+    this.log.push(this.st.now, L.OP, ent, this.log.str(name), this.log.str(detail));
+  }
+
+  message(ent: number, text: string): void {
+    this.log.push(this.st.now, L.MESSAGE, ent, this.log.str(text), 0);
+  }
+
+  at(delay: Ns, kind: number, a: number, b: number): void {
+    push(this.st.q, this.st.now + delay, kind, a, b);
+  }
+
+  /** Records an invariant check; a failure is a violation in the report and on the timeline. */
+  check(id: number, ok: boolean, message: () => string): boolean {
+    this.st.invChecked++;
+    if (!ok) {
+      const m = message();
+      this.st.violations.push({ id, atNs: this.st.now, message: m });
+      this.log.push(this.st.now, L.INVARIANT, this.st.khoEnt, id, this.log.str(m));
+    }
+    return ok;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // the loop
+
+  /** Processes every event up to `t` (and not past `until`); leaves `now` at min(t, until). */
+  runUntil(t: Ns): void {
+    const end = Math.min(t, this.st.sc.until);
+    this.loop(end, Infinity);
+    if (end > this.st.now) this.st.now = end;
+    this.finishIfEnded();
+  }
+
+  /** Processes the next event (stale exit entries do not count); false when none is left before `until`. */
+  step(): boolean {
+    const st = this.st;
+    const n = this.loop(st.sc.until, 1);
+    if (n === 0) {
+      if (st.sc.until > st.now) st.now = st.sc.until;
+      this.finishIfEnded();
+      return false;
+    }
+    return true;
+  }
+
+  private finishIfEnded(): void {
+    const st = this.st;
+    if (st.now >= st.sc.until && !st.ended) {
+      st.ended = true;
+      P.endOfRun(this);
+    }
+  }
+
+  /** The event loop: handles queue entries with time <= end, at most `max` of them; returns how many. */
+  private loop(end: Ns, max: number): number {
+    const st = this.st;
+    const q = st.q;
+    const hot = st.hot;
+    const gen = hot.gen;
+    const cum = hot.cum;
+    const kinds = hot.kinds;
+    const nk = hot.nk;
+    const disp = hot.disp;
+    const cost = hot.cost;
+    const counts = hot.counts;
+    const rate = hot.ratePerNs;
+    const mode = hot.mode;
+    const busy = hot.busyUntil;
+    const exitNs = hot.exitNs;
+    const prng = st.prng;
+    const log = this.log;
+    const vcpus = st.vcpus;
+    const vms = st.vms;
+    let done = 0;
+    while (done < max && q.size > 0 && q.time[0] <= end) {
+      const time = q.time[0];
+      if (q.kind[0] === Q.EXIT) {
+        const v = q.a[0];
+        if (q.b[0] !== gen[v]) {
+          pop(q);
+          continue;
+        }
+        st.now = time;
+        done++;
+        const base = v * NE;
+        const u = nextFloat(prng);
+        const n = nk[v] - 1;
+        let j = 0;
+        while (j < n && u >= cum[base + j]) j++;
+        const k = kinds[base + j];
+        const d = disp[base + k];
+        counts[(base + k) * ND + d]++;
+        if (d === Disp.STALLED) {
+          pop(q);
+          P.stall(this, v, k);
+          continue;
+        }
+        const c = cost[base + k];
+        const vc = vcpus[v];
+        log.push(time, L.EXIT, vc.ent, k | (d << 8), c);
+        exitNs[v] += c;
+        if (vc.waitAcks === 0) vc.progressNs -= c;
+        if (mode[v] === MODE_GAP) this.produce(v, 1);
+        const pt = vms[vc.vm].pause;
+        if (pt.running === 1) addInterval(pt, time, time + c);
+        else exitOverlap(pt, time, time + c);
+        busy[v] = time + c;
+        replaceTop(q, time + c + nextExpNs(prng, rate[v]), Q.EXIT, v, gen[v]);
+        continue;
+      }
+      st.now = time;
+      done++;
+      const kind = q.kind[0];
+      const a = q.a[0];
+      const b = q.b[0];
+      pop(q);
+      this.dispatch(kind, a, b);
+    }
+    return done;
+  }
+
+  private dispatch(kind: number, a: number, b: number): void {
+    switch (kind) {
+      case Q.STEP:
+        return P.onStep(this, a);
+      case Q.FAULT:
+        return P.onFault(this, a);
+      case Q.VMM:
+        return P.vmmNext(this, a, b);
+      case Q.KERNEL:
+        return P.kernelNext(this, a, b);
+      case Q.IPI:
+        return P.ipiArrive(this, a);
+      case Q.VCPU:
+        return P.vcpuNext(this, a, b);
+      case Q.TIMEOUT:
+        return P.handshakeTimeout(this, a, b);
+      case Q.SHOOT:
+        return P.shootdown(this, a, b);
+      case Q.ACK:
+        return P.shootdownAck(this, a, b);
+      case Q.DEVIRQ:
+        return P.deviceIrq(this, a, b);
+      case Q.TOUCH:
+        return P.touchFreed(this, a);
+      case Q.END:
+        return;
+      default:
+        throw new EngineBug(`unknown queue event kind ${kind}`);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // guest execution
+
+  /** The vCPU starts executing guest code (mode: attached to a live KVM, or in the gap). */
+  resume(v: number, mode: number, why: string): void {
+    const st = this.st;
+    const vc = st.vcpus[v];
+    if (vc.executing) throw new EngineBug(`${st.ents[vc.ent].name} is already executing`);
+    const now = st.now;
+    vc.executing = true;
+    vc.execSince = now;
+    if (vc.waitAcks === 0) vc.progressSince = now;
+    this.log.push(now, L.EXEC, vc.ent, 1, this.log.str(why));
+    const pt = st.vms[vc.vm].pause;
+    pt.running++;
+    if (pt.openSince >= 0) {
+      addInterval(pt, pt.openSince, now);
+      pt.openSince = -1;
+    }
+    this.setStream(v, mode);
+    P.onExecuting(this, v);
+  }
+
+  /** The vCPU stops executing guest code (paused, stalled, wedged, terminated). */
+  halt(v: number, why: string): void {
+    const st = this.st;
+    const vc = st.vcpus[v];
+    if (!vc.executing) throw new EngineBug(`${st.ents[vc.ent].name} is not executing`);
+    const now = st.now;
+    vc.executing = false;
+    vc.execNs += now - vc.execSince;
+    if (vc.waitAcks === 0) vc.progressNs += now - vc.progressSince;
+    this.log.push(now, L.EXEC, vc.ent, 0, this.log.str(why));
+    st.hot.gen[v]++;
+    st.hot.shootGen[v]++;
+    st.hot.ratePerNs[v] = 0;
+    const pt = st.vms[vc.vm].pause;
+    pt.running--;
+    if (pt.running === 0) pt.openSince = now;
+    else stopOverlap(pt, now);
+  }
+
+  /** Builds the exit stream of an executing vCPU for a mode and schedules its next exit. */
+  setStream(v: number, mode: number): void {
+    const st = this.st;
+    const hot = st.hot;
+    const table = this.ctTables[mode === MODE_GAP ? 1 : 0];
+    const base = v * NE;
+    let total = 0;
+    let n = 0;
+    for (let k = 0; k < NE; k++) {
+      const d = table[k];
+      hot.disp[base + k] = d;
+      hot.cost[base + k] = st.dispCost[d];
+      const r = this.baseRates[base + k];
+      if (r > 0 && d !== Disp.NONE) {
+        hot.kinds[base + n] = k;
+        total += r;
+        hot.cum[base + n] = total;
+        n++;
+      }
+    }
+    for (let j = 0; j < n; j++) hot.cum[base + j] /= total;
+    hot.nk[v] = n;
+    hot.mode[v] = mode;
+    hot.gen[v]++;
+    hot.ratePerNs[v] = total / 1e9;
+    if (n > 0) push(st.q, st.now + nextExpNs(st.prng, total / 1e9), Q.EXIT, v, hot.gen[v]);
+    P.scheduleShootdown(this, v);
+  }
+
+  /** Counts and logs one exit outside the workload stream (protocol IPIs, forced exits, pending exits). */
+  extraExit(v: number, kind: number, d: Disp, costNs: Ns): void {
+    const st = this.st;
+    const vc = st.vcpus[v];
+    st.hot.counts[(v * NE + kind) * ND + d]++;
+    this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8), costNs);
+    if (d !== Disp.STALLED && vc.executing) {
+      st.hot.exitNs[v] += costNs;
+      if (vc.waitAcks === 0) vc.progressNs -= costNs;
+      st.hot.busyUntil[v] = st.now + costNs;
+      const pt = st.vms[vc.vm].pause;
+      if (pt.running === 1) addInterval(pt, st.now, st.now + costNs);
+      else exitOverlap(pt, st.now, st.now + costNs);
+    }
+    if (st.hot.mode[v] === MODE_GAP && vc.executing) this.produce(v, 1);
+  }
+
+  /** The Caretaker writes `n` records into the vCPU's trace ring; a full ring overwrites the oldest. */
+  produce(v: number, n: number): void {
+    const hot = this.st.hot;
+    const cap = this.st.sc.caretaker.traceRingRecords;
+    for (let i = 0; i < n; i++) {
+      hot.ringProduced[v]++;
+      if (hot.ringFill[v] >= cap) hot.ringDropped[v]++;
+      else hot.ringFill[v]++;
+    }
+  }
+
+  exitCount(v: number, kind: number, d: Disp): number {
+    return this.st.hot.counts[(v * NE + kind) * ND + d];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // IPIs
+
+  /** Sends a host IPI or NMI kick; faults may drop or delay it. Returns the IPI id. */
+  sendIpi(from: number, to: number, purpose: IpiPurpose, vcpu: number, latency: Ns): number {
+    const st = this.st;
+    const id = st.ipis.length;
+    let lat = latency;
+    let lost = st.pcpus[to].wedged;
+    if (purpose === 'detach' || purpose === 'attach' || purpose === 'invalidate') {
+      for (const a of st.armed) {
+        const f = st.sc.faults[a.index];
+        if (a.remaining <= 0 || (f.kind !== 'drop-ipi' && f.kind !== 'delay-ipi') || f.cpu !== to) continue;
+        if (f.purpose !== 'any' && f.purpose !== purpose) continue;
+        a.remaining--;
+        if (f.kind === 'drop-ipi') lost = true;
+        else lat += f.by;
+        this.log.push(st.now, L.FAULT, st.pcpus[to].ent, a.index, this.log.str(f.kind === 'drop-ipi' ? `${purpose} IPI to CPU ${to} will be lost` : `${purpose} IPI to CPU ${to} delayed`));
+        break;
+      }
+    }
+    st.ipis.push({ id, from, to, purpose, vcpu, sentAt: st.now, arriveAt: st.now + lat, status: lost ? 'lost' : 'flight' });
+    this.log.push(st.now, L.IPI_SEND, st.pcpus[to].ent, id, (from << 16) | ipiPurposeCode(purpose));
+    this.at(lat, Q.IPI, id, 0);
+    return id;
+  }
+
+  vcpuName(v: number): string {
+    return this.st.ents[this.st.vcpus[v].ent].name;
+  }
+
+}
+
+export const IPI_PURPOSE_NAMES: IpiPurpose[] = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest'];
+function ipiPurposeCode(p: IpiPurpose): number {
+  return IPI_PURPOSE_NAMES.indexOf(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// all-stopped intervals of a VM (pauseNs, blackoutNs)
+
+export function addInterval(pt: PauseTracker, s: Ns, e: Ns): void {
+  if (e <= s) return;
+  pt.pauseNs += e - s;
+  if (pt.runEnd >= s && pt.runStart >= 0) {
+    if (e > pt.runEnd) pt.runEnd = e;
+  } else {
+    pt.runStart = s;
+    pt.runEnd = e;
+  }
+  if (pt.runEnd - pt.runStart > pt.blackoutNs) pt.blackoutNs = pt.runEnd - pt.runStart;
+}
+
+/** An executing vCPU starts an exit [t, e] while others execute: all stopped if they are all in exits. */
+function exitOverlap(pt: PauseTracker, t: Ns, e: Ns): void {
+  const ends = pt.activeEnds;
+  let minEnd = e;
+  for (let i = 0; i < ends.length; ) {
+    const x = ends[i];
+    if (x <= t) {
+      ends[i] = ends[ends.length - 1];
+      ends.pop();
+    } else {
+      if (x < minEnd) minEnd = x;
+      i++;
+    }
+  }
+  if (ends.length === pt.running - 1) addInterval(pt, t, minEnd);
+  ends.push(e);
+}
+
+/** A vCPU stopped executing at t while others still execute: all stopped if those are all in exits. */
+function stopOverlap(pt: PauseTracker, t: Ns): void {
+  const ends = pt.activeEnds;
+  let minEnd = Infinity;
+  for (let i = 0; i < ends.length; ) {
+    const x = ends[i];
+    if (x <= t) {
+      ends[i] = ends[ends.length - 1];
+      ends.pop();
+    } else {
+      if (x < minEnd) minEnd = x;
+      i++;
+    }
+  }
+  if (ends.length === pt.running && ends.length > 0) addInterval(pt, t, minEnd);
+}
+

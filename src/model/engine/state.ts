@@ -1,0 +1,230 @@
+/**
+ * The whole state of a run as plain data and typed arrays, so a checkpoint is one structuredClone.
+ * Records name kernel objects; `ent` fields index the entity table, whose lifecycle states the
+ * machines in src/machines govern.
+ */
+import type { MachineId } from '../../machines/index.ts';
+import type { QueueState } from '../../base/heap.ts';
+import type { PrngState } from '../../base/prng.ts';
+import type { Ns } from '../../base/time.ts';
+import type { ResolvedScenario } from '../scenario.ts';
+import type { CoreConfig } from '../caretakerCore.ts';
+
+export type EntKind = 'kernel' | 'pcpu' | 'vm' | 'vcpu' | 'caretaker' | 'session' | 'kho' | 'vmm' | 'operator';
+
+export interface Ent {
+  kind: EntKind;
+  name: string;
+  machine: MachineId | null;
+  state: string;
+  since: Ns;
+}
+
+export type Owner = 'host' | 'caretaker' | 'nobody';
+
+export interface PcpuRec {
+  ent: number;
+  id: number;
+  housekeeping: boolean;
+  owner: Owner;
+  /** Which kernel owns it when owner is host: 0 old, 1 new. */
+  kernel: number;
+  /** The vCPU whose Caretaker owns it, or -1. */
+  vcpu: number;
+  wedged: boolean;
+  /** A wedge fault waits for this pCPU to be under a Caretaker. */
+  wedgeArmed: boolean;
+  /** Handed to a Caretaker and hidden from Linux (not present). */
+  preserved: boolean;
+}
+
+export type IpiPurpose = 'detach' | 'attach' | 'invalidate' | 'stop' | 'init-sipi' | 'guest';
+
+export interface IpiRec {
+  id: number;
+  from: number;
+  to: number;
+  purpose: IpiPurpose;
+  vcpu: number;
+  sentAt: Ns;
+  arriveAt: Ns;
+  status: 'flight' | 'delivered' | 'lost';
+}
+
+/** A host waiting for a pCPU's answer to a protocol IPI (detach, attach or invalidation). */
+export interface Handshake {
+  purpose: 'detach' | 'attach' | 'invalidate';
+  startedAt: Ns;
+  kicks: number;
+  done: boolean;
+  /** Who adopts at attach: 0 the old kernel (cancel), 1 the new kernel. */
+  by: number;
+}
+
+export interface VcpuRec {
+  ent: number;
+  vm: number;
+  index: number;
+  pcpu: number;
+  /** Entity of its Caretaker, or -1 when it is not preserved with one. */
+  ct: number;
+  executing: boolean;
+  execSince: Ns;
+  execNs: Ns;
+  progressNs: Ns;
+  progressSince: Ns;
+  /** Spinning in a TLB shootdown wait: executing without progress. */
+  waitAcks: number;
+  waitSince: Ns;
+  waitNs: Ns;
+  /** Senders whose shootdown this vCPU must acknowledge once it executes again. */
+  pendingAcks: number[];
+  stallKind: number;
+  stallSince: Ns;
+  stalledNs: Ns;
+  longestStallNs: Ns;
+  handshake: Handshake | null;
+  /** A guest touch of freed memory waits for the vCPU to execute. */
+  pendingTouch: boolean;
+  /** Invalidation acknowledged since the last madvise (MMU notifier forced exit). */
+  invalidated: boolean;
+  /** Exits lost with a terminated VM. */
+  lostExits: number;
+  stalledHandled: number;
+  /** Which kernel's KVM it is attached to (0 old, 1 new). */
+  kvm: number;
+}
+
+export interface VmmRec {
+  ent: number;
+  role: 0 | 1;
+  pc: number;
+  prog: number[];
+  blocked: boolean;
+}
+
+export interface PauseTracker {
+  /** vCPUs of the VM currently executing guest code. */
+  running: number;
+  /** End times of exits in progress on executing vCPUs. */
+  activeEnds: number[];
+  /** An all-stopped interval open since, or -1. */
+  openSince: Ns;
+  pauseNs: Ns;
+  blackoutNs: Ns;
+  runStart: Ns;
+  runEnd: Ns;
+}
+
+export interface VmRec {
+  ent: number;
+  idx: number;
+  name: string;
+  vcpus: number[];
+  /** Its vCPUs go to Caretakers (the design uses them and the VMM opted in). */
+  caretaker: boolean;
+  session: number;
+  oldVmm: VmmRec;
+  newVmm: VmmRec | null;
+  terminated: boolean;
+  terminatedAt: Ns;
+  mismatch: 'none' | 'before-ponr' | 'after-ponr';
+  slowRestart: Ns;
+  pause: PauseTracker;
+  /** The guest TSC offset preserved in KHO and the one restored. */
+  tscOffset: number;
+  restoredTscOffset: number;
+  tscReset: boolean;
+  irqPosted: number;
+  irqExits: number;
+  irqHeld: number;
+  irqQueued: number;
+  irqHeldSince: Ns;
+  longestIrqHoldNs: Ns;
+  /** Pages of a madvise() waiting for invalidation acknowledgements, or -1. */
+  freePendingFault: number;
+  cancelling: boolean;
+  cancelRequested: boolean;
+  adoptedVcpus: number;
+  finished: boolean;
+}
+
+export interface KhoRegion {
+  key: string;
+  kind: 'vcpu-state' | 'caretaker' | 'trace-ring' | 'page-tables' | 'pvclock' | 'guest-memory' | 'luo';
+  owner: string;
+  bytes: number;
+  preservedAt: Ns;
+  restoredAt: Ns;
+  freedAt: Ns;
+}
+
+export interface InvariantViolation {
+  id: number;
+  atNs: Ns;
+  message: string;
+}
+
+export interface Phases {
+  preserve: Ns | null;
+  kexec: Ns | null;
+  newKernelUp: Ns | null;
+  adopted: Ns | null;
+  finish: Ns | null;
+}
+
+export interface ArmedFault {
+  index: number;
+  remaining: number;
+}
+
+/** Per-vCPU exit-stream state for the hot path (length = number of vCPUs, or × exit kinds). */
+export interface Hot {
+  gen: Int32Array;
+  ratePerNs: Float64Array;
+  mode: Uint8Array;
+  cum: Float64Array;
+  kinds: Int32Array;
+  nk: Int32Array;
+  disp: Uint8Array;
+  cost: Float64Array;
+  counts: Float64Array;
+  busyUntil: Float64Array;
+  shootGen: Int32Array;
+  ringFill: Float64Array;
+  ringProduced: Float64Array;
+  ringConsumed: Float64Array;
+  ringDropped: Float64Array;
+  exitNs: Float64Array;
+}
+
+export interface SimState {
+  sc: ResolvedScenario;
+  core: CoreConfig;
+  now: Ns;
+  q: QueueState;
+  prng: PrngState;
+  ents: Ent[];
+  kernels: number[];
+  pcpus: PcpuRec[];
+  vms: VmRec[];
+  vcpus: VcpuRec[];
+  khoEnt: number;
+  kho: KhoRegion[];
+  ipis: IpiRec[];
+  phases: Phases;
+  /** remove_cpu()/add_cpu() hold cpu_hotplug_lock: one at a time (vCPU continuations waiting). */
+  hotplugBusyUntil: Ns;
+  armed: ArmedFault[];
+  invChecked: number;
+  violations: InvariantViolation[];
+  /** The operator asked for kexec; it waits for VMMs still preserving. */
+  kexecRequested: boolean;
+  rebootAt: Ns;
+  cancelled: boolean;
+  ended: boolean;
+  /** Exit costs in ns by disposition (index = Disp). */
+  dispCost: number[];
+  worldSwitchNs: number;
+  hot: Hot;
+}

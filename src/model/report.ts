@@ -1,0 +1,139 @@
+/**
+ * The RunReport of design.md §4, built from the engine's state at its current instant (intervals
+ * still open are closed at `now` without changing the state), and a live snapshot for the UI.
+ */
+import type { Ns } from '../base/time.ts';
+import { EXIT_IDS, NUM_EXITS } from './exits.ts';
+import { BYTES_PER_EVENT } from './eventlog.ts';
+import type { Engine } from './engine/engine.ts';
+import type { InvariantViolation, Phases } from './engine/state.ts';
+
+export type Outcome = 'completed' | 'cancelled' | 'vm-terminated' | 'in-progress' | 'no-update';
+
+export interface ExitCounts {
+  total: number;
+  fastpath: number;
+  stalled: number;
+  host: number;
+  userspace: number;
+}
+
+export interface VcpuReport {
+  vm: string;
+  index: number;
+  pcpu: number;
+  state: string;
+  guestNs: Ns;
+  progressNs: Ns;
+  stalledNs: Ns;
+  longestStallNs: Ns;
+  pendingExits: number;
+  lostExits: number;
+  exits: Record<string, ExitCounts>;
+}
+
+export interface VmReport {
+  name: string;
+  vcpus: number;
+  blackoutNs: Ns;
+  pauseNs: Ns;
+  terminated: boolean;
+  interrupts: { posted: number; exits: number; held: number; queued: number; longestHoldNs: Ns };
+}
+
+export interface RunReport {
+  outcome: Outcome;
+  scenario: { title: string; design: string; seed: number };
+  engine: { events: number; eventLogHash: string; nowNs: Ns; untilNs: Ns; logBytesPerEvent: number };
+  phases: Phases;
+  vms: VmReport[];
+  vcpus: VcpuReport[];
+  trace: { produced: number; consumed: number; dropped: number; pending: number };
+  invariants: { checked: number; violations: InvariantViolation[] };
+}
+
+export function buildReport(e: Engine): RunReport {
+  const st = e.st;
+  const now = st.now;
+  const hot = st.hot;
+  const vcpus: VcpuReport[] = st.vcpus.map((vc, v) => {
+    const exits: Record<string, ExitCounts> = {};
+    for (let k = 0; k < NUM_EXITS; k++) {
+      const base = (v * NUM_EXITS + k) * 5;
+      const c = { total: 0, fastpath: hot.counts[base + 1], stalled: hot.counts[base + 2], host: hot.counts[base + 3], userspace: hot.counts[base + 4] };
+      c.total = c.fastpath + c.stalled + c.host + c.userspace;
+      if (c.total > 0) exits[EXIT_IDS[k]] = c;
+    }
+    const openExec = vc.executing ? now - vc.execSince : 0;
+    const openStall = vc.stallKind >= 0 ? now - vc.stallSince : 0;
+    const openProgress = vc.executing && vc.waitAcks === 0 ? now - vc.progressSince : 0;
+    return {
+      vm: st.vms[vc.vm].name,
+      index: vc.index,
+      pcpu: vc.pcpu,
+      state: st.ents[vc.ent].state,
+      guestNs: Math.max(0, vc.execNs + openExec - hot.exitNs[v]),
+      progressNs: Math.max(0, vc.progressNs + openProgress),
+      stalledNs: vc.stalledNs + openStall,
+      longestStallNs: Math.max(vc.longestStallNs, openStall),
+      pendingExits: vc.stallKind >= 0 ? 1 : 0,
+      lostExits: vc.lostExits,
+      exits,
+    };
+  });
+  const vms: VmReport[] = st.vms.map((vm) => {
+    const pt = vm.pause;
+    let pause = pt.pauseNs;
+    let blackout = pt.blackoutNs;
+    if (pt.openSince >= 0) {
+      pause += now - pt.openSince;
+      const start = pt.runEnd >= pt.openSince && pt.runStart >= 0 ? pt.runStart : pt.openSince;
+      blackout = Math.max(blackout, now - start);
+    }
+    return {
+      name: vm.name,
+      vcpus: vm.vcpus.length,
+      blackoutNs: blackout,
+      pauseNs: pause,
+      terminated: vm.terminated,
+      interrupts: {
+        posted: vm.irqPosted,
+        exits: vm.irqExits,
+        held: vm.irqHeld,
+        queued: vm.irqQueued,
+        longestHoldNs: Math.max(vm.longestIrqHoldNs, vm.irqHeldSince >= 0 ? now - vm.irqHeldSince : 0),
+      },
+    };
+  });
+  let produced = 0;
+  let consumed = 0;
+  let dropped = 0;
+  let pending = 0;
+  for (let v = 0; v < st.vcpus.length; v++) {
+    produced += hot.ringProduced[v];
+    consumed += hot.ringConsumed[v];
+    dropped += hot.ringDropped[v];
+    pending += hot.ringFill[v];
+  }
+  return {
+    outcome: outcomeOf(e),
+    scenario: { title: st.sc.title, design: st.sc.design, seed: st.sc.seed },
+    engine: { events: e.log.length, eventLogHash: e.log.digest(), nowNs: now, untilNs: st.sc.until, logBytesPerEvent: BYTES_PER_EVENT },
+    phases: { ...st.phases },
+    vms,
+    vcpus,
+    trace: { produced, consumed, dropped, pending },
+    invariants: { checked: st.invChecked, violations: st.violations.map((v) => ({ ...v })) },
+  };
+}
+
+function outcomeOf(e: Engine): Outcome {
+  const st = e.st;
+  if (st.vms.some((vm) => vm.terminated)) return 'vm-terminated';
+  if (st.phases.preserve === null) return 'no-update';
+  if (st.phases.kexec === null && st.cancelled && st.vms.every((vm) => vm.session < 0)) return 'cancelled';
+  if (st.phases.kexec !== null && st.vms.every((vm) => vm.finished)) return 'completed';
+  return 'in-progress';
+}
+
+

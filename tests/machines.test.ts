@@ -1,0 +1,75 @@
+// Model-based tests of the lifecycle machines: @xstate/graph walks every transition of every
+// machine on a real actor; then the engine, run over the presets, must take every one of those
+// transitions (it can take no other: fire() rejects what a machine does not accept).
+import { describe, expect, it } from 'vitest';
+import { createActor, type AnyStateMachine } from 'xstate';
+import { getShortestPaths } from '@xstate/graph';
+import { MACHINES, MACHINE_IDS, machineEdges, nextState, type MachineId } from '../src/machines/index.ts';
+import { PRESETS } from '../src/model/presets.ts';
+import { runPreset, runRaw, presetScenario, transitions } from './helpers.ts';
+
+const edgeKey = (m: string, from: string, ev: string, to: string) => `${m}: ${from} --${ev}--> ${to}`;
+
+describe('machines (model-based)', () => {
+  for (const id of MACHINE_IDS) {
+    it(`${id}: shortest paths keyed by transition cover every edge on a real actor`, () => {
+      const machine = MACHINES[id];
+      const edges = machineEdges(id);
+      const events = [...new Set(edges.map((e) => e.event))].map((type) => ({ type }));
+      const paths = getShortestPaths(machine as never, {
+        events: events as never,
+        serializeState: (s: { value: unknown }, e: { type: string } | undefined, prev: { value: unknown } | undefined) =>
+          JSON.stringify([prev?.value ?? null, e?.type ?? null, s.value]),
+        limit: 10_000,
+      } as never) as { steps: { event: { type: string }; state: { value: unknown } }[] }[];
+      const covered = new Set<string>();
+      for (const path of paths) {
+        const actor = createActor(machine as AnyStateMachine).start();
+        for (const step of path.steps.slice(1)) {
+          if ((actor.getSnapshot() as { status: string }).status === 'done') break; // later steps are events a final state ignores
+          const before = String((actor.getSnapshot() as { value: unknown }).value);
+          actor.send(step.event as never);
+          const after = String((actor.getSnapshot() as { value: unknown }).value);
+          expect(after).toBe(String(step.state.value));
+          if (before !== after) covered.add(edgeKey(id, before, step.event.type, after));
+          // the engine's transition function agrees with the actor
+          expect(nextState(id, before, step.event.type) ?? before).toBe(after);
+        }
+        actor.stop();
+      }
+      expect(edges.map((e) => edgeKey(id, e.from, e.event, e.to)).filter((k) => !covered.has(k))).toEqual([]);
+    });
+  }
+
+  it('the engine takes every transition of every machine across the presets (100% coverage)', () => {
+    const seen = new Set<string>();
+    const runs = [...PRESETS.map((p) => runPreset(p.id)), runRaw(presetScenario('cancel-cycle', { design: 'classic' }))];
+    for (const sim of runs) {
+      for (const t of transitions(sim)) {
+        const ent = sim.raw.st.ents.find((x) => x.name === t.entity)!;
+        seen.add(edgeKey(ent.machine!, t.from, t.event, t.to));
+      }
+    }
+    const rows: string[] = [];
+    const missing: string[] = [];
+    for (const id of MACHINE_IDS as MachineId[]) {
+      const edges = machineEdges(id).map((e) => edgeKey(id, e.from, e.event, e.to));
+      const hit = edges.filter((k) => seen.has(k));
+      missing.push(...edges.filter((k) => !seen.has(k)));
+      rows.push(`${id.padEnd(11)} ${String(hit.length).padStart(2)}/${String(edges.length).padEnd(2)} ${((100 * hit.length) / edges.length).toFixed(0)}%`);
+    }
+    console.log(`transition coverage by the engine:\n${rows.join('\n')}`);
+    expect(missing).toEqual([]);
+    // and nothing the engine did lies outside the machines
+    const all = new Set(MACHINE_IDS.flatMap((id) => machineEdges(id).map((e) => edgeKey(id, e.from, e.event, e.to))));
+    expect([...seen].filter((k) => !all.has(k))).toEqual([]);
+  });
+
+  it('fire() rejects a transition a machine does not accept', async () => {
+    const { Engine } = await import('../src/model/engine/engine.ts');
+    const { resolve } = await import('./helpers.ts');
+    const e = new Engine(resolve(presetScenario('converged-idle')));
+    const vcpu = e.st.vcpus[0].ent;
+    expect(() => e.fire(vcpu, 'BLOCK')).toThrow(/BLOCK is not accepted in ATTACHED_RUNNING/);
+  });
+});
