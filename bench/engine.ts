@@ -27,15 +27,15 @@ function engineRun() {
 function baseline(events: number) {
   const q = createQueue(128);
   const prng = seedPrng(1);
-  const rate = 19_700 / 1e9;
-  for (let v = 0; v < 64; v++) push(q, nextExpNs(prng, rate), 0, v, 0);
+  const mean = 1e9 / 19_700;
+  for (let v = 0; v < 64; v++) push(q, nextExpNs(prng, mean), 0, v, 0);
   let sink = 0;
   const t0 = now();
   for (let i = 0; i < events; i++) {
     const t = q.time[0];
     const v = q.a[0];
     sink += nextFloat(prng) < 0.7 ? 1 : 2;
-    replaceTop(q, t + 480 + nextExpNs(prng, rate), 0, v, 0);
+    replaceTop(q, t + 480 + nextExpNs(prng, mean), 0, v, 0);
   }
   const ms = now() - t0;
   if (sink < 0) console.log(sink);

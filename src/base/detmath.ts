@@ -75,3 +75,30 @@ export function ln(x: number): number {
   const p = r - r * r * (0.5 - r * (1 / 3 - r * (0.25 - r * (0.2 - r / 6))));
   return e * LN2_HI + (e * LN2_LO + (LN_C[k] + p));
 }
+
+/** e^x for finite x (range reduction by ln 2, Taylor series, exact scaling by powers of two). */
+export function exp(x: number): number {
+  if (x > 709) return Infinity;
+  if (x < -745) return 0;
+  const k = Math.round(x / 0.6931471805599453);
+  const r = x - k * LN2_HI - k * LN2_LO; // |r| <= ln2/2
+  let term = 1;
+  let sum = 1;
+  for (let n = 1; n <= 20; n++) {
+    term = (term * r) / n;
+    sum += term;
+  }
+  let scale = 1;
+  let m = k;
+  while (m > 0) {
+    const step = m > 60 ? 60 : m;
+    scale *= 2 ** step;
+    m -= step;
+  }
+  while (m < 0) {
+    const step = m < -60 ? 60 : -m;
+    scale /= 2 ** step;
+    m += step;
+  }
+  return sum * scale;
+}

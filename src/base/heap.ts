@@ -1,7 +1,8 @@
 /**
- * The engine's event queue: a binary min-heap ordered by (time, insertion sequence), so events
- * at the same instant run in the order they were scheduled. Each entry carries a kind and two
+ * The engine's event queue: a 4-ary min-heap ordered by (time, insertion sequence), so events at
+ * the same instant run in the order they were scheduled. Each entry carries a kind and two
  * integer arguments. Backed by typed arrays: no allocation per event, and structuredClone-able.
+ * Four children per node halve the depth of a binary heap; the engine mostly replaces the top.
  */
 export interface QueueState {
   size: number;
@@ -55,7 +56,7 @@ export function push(q: QueueState, time: number, kind: number, a: number, b: nu
   const A = q.a;
   const B = q.b;
   while (i > 0) {
-    const p = (i - 1) >> 1;
+    const p = (i - 1) >> 2;
     const pt = T[p];
     if (pt < time || (pt === time && O[p] < order)) break;
     T[i] = pt;
@@ -92,11 +93,19 @@ function siftDown(q: QueueState, time: number, order: number, kind: number, a: n
   const B = q.b;
   let i = 0;
   for (;;) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    const r = c + 1;
-    if (r < n && (T[r] < T[c] || (T[r] === T[c] && O[r] < O[c]))) c = r;
-    const ct = T[c];
+    const first = 4 * i + 1;
+    if (first >= n) break;
+    // the smallest of up to four children
+    let c = first;
+    let ct = T[c];
+    const last = first + 4 < n ? first + 4 : n;
+    for (let j = first + 1; j < last; j++) {
+      const tj = T[j];
+      if (tj < ct || (tj === ct && O[j] < O[c])) {
+        c = j;
+        ct = tj;
+      }
+    }
     if (time < ct || (time === ct && order < O[c])) break;
     T[i] = ct;
     O[i] = O[c];

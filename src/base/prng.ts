@@ -3,7 +3,7 @@
  * Integer-only (Math.imul, shifts), so every runtime draws the same sequence for a seed.
  * Its state is a Uint32Array, which structuredClone copies for checkpoints.
  */
-import { ln } from './detmath.ts';
+import { exp, ln } from './detmath.ts';
 
 export type PrngState = Uint32Array;
 
@@ -42,13 +42,53 @@ export function nextFloat(s: PrngState): number {
   return nextU32(s) / 4294967296;
 }
 
+// Ziggurat tables for the unit exponential (Marsaglia & Tsang 2000, 256 strips), built with the
+// deterministic ln and exp. The strip index takes the top 8 bits of a draw and the abscissa the
+// low 24, so the two are independent (Doornik 2005).
+const ZR = 7.697117470131487;
+const ZV = 3.949659822581572e-3;
+const M24 = 16777216;
+const KE = new Uint32Array(256);
+const WE = new Float64Array(256);
+const FE = new Float64Array(256);
+{
+  let de = ZR;
+  let te = de;
+  const q = ZV / exp(-de);
+  KE[0] = Math.floor((de / q) * M24);
+  KE[1] = 0;
+  WE[0] = q / M24;
+  WE[255] = de / M24;
+  FE[0] = 1;
+  FE[255] = exp(-de);
+  for (let i = 254; i >= 1; i--) {
+    de = -ln(ZV / de + exp(-de));
+    KE[i + 1] = Math.floor((de / te) * M24);
+    te = de;
+    FE[i] = exp(-de);
+    WE[i] = de / M24;
+  }
+}
+
+/** A unit exponential variate (mean 1): one 32-bit draw almost always (ziggurat). */
+export function nextExpUnit(s: PrngState): number {
+  for (;;) {
+    const u = nextU32(s);
+    const i = u >>> 24;
+    const j = u & 0xffffff;
+    if (j < KE[i]) return j * WE[i];
+    if (i === 0) return ZR - ln(1 - nextFloat(s)); // the tail: memoryless beyond ZR
+    const x = j * WE[i];
+    if (FE[i] + nextFloat(s) * (FE[i - 1] - FE[i]) < exp(-x)) return x;
+  }
+}
+
 /**
- * Exponential inter-arrival in ns for a Poisson process of `ratePerNs` events per ns,
- * rounded to the nearest ns and at least 1 ns. Uses the engine's deterministic ln.
+ * Exponential inter-arrival in ns with mean `meanNs` (a Poisson process of rate 1/meanNs),
+ * rounded to the nearest ns and at least 1 ns.
  */
-export function nextExpNs(s: PrngState, ratePerNs: number): number {
-  const u = 1 - nextFloat(s); // (0, 1]
-  const v = Math.round(-ln(u) / ratePerNs);
+export function nextExpNs(s: PrngState, meanNs: number): number {
+  const v = Math.round(nextExpUnit(s) * meanNs);
   return v < 1 ? 1 : v;
 }
 

@@ -73,7 +73,8 @@ export function buildReport(e: Engine): RunReport {
       pcpu: vc.pcpu,
       state: st.ents[vc.ent].state,
       guestNs: Math.max(0, vc.execNs + openExec - hot.exitNs[v]),
-      progressNs: Math.max(0, vc.progressNs + openProgress),
+      // progress intervals exclude TLB-shootdown waits; exits outside waits are no progress either
+      progressNs: Math.max(0, vc.progressNs + openProgress - (hot.exitNs[v] - hot.waitExitNs[v])),
       stalledNs: vc.stalledNs + openStall,
       longestStallNs: Math.max(vc.longestStallNs, openStall),
       pendingExits: vc.stallKind >= 0 ? 1 : 0,

@@ -18,7 +18,7 @@ interface Checkpoint {
 }
 
 export interface SimulationOptions {
-  /** Simulated time between checkpoints (default: until / 48, at least 1 ms). */
+  /** Simulated time between checkpoints (default: until / 24, at least 1 ms). */
   checkpointEvery?: Ns;
 }
 
@@ -31,7 +31,7 @@ export class Simulation {
   constructor(scenario: ResolvedScenario, opts: SimulationOptions = {}) {
     this.scenario = scenario;
     this.engine = new Engine(scenario);
-    this.every = Math.max(1_000_000, opts.checkpointEvery ?? Math.ceil(scenario.until / 48));
+    this.every = Math.max(1_000_000, opts.checkpointEvery ?? Math.ceil(scenario.until / 24));
     this.save();
   }
 

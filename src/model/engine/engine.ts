@@ -37,7 +37,7 @@ const NE = NUM_EXITS;
 const ND = 5;
 
 export function newPause(running: number): PauseTracker {
-  return { running, activeEnds: [], openSince: -1, pauseNs: 0, blackoutNs: 0, runStart: -1, runEnd: -1 };
+  return { running, lastExitEnd: -1, openSince: -1, pauseNs: 0, blackoutNs: 0, runStart: -1, runEnd: -1 };
 }
 
 export class Engine {
@@ -56,7 +56,7 @@ export class Engine {
     const dispCost = [0, Math.round(cyc.fastpath / hz), Math.round(cyc.worldSwitch / hz), Math.round(cyc.host / hz), Math.round(cyc.userspace / hz)];
     const hot: Hot = {
       gen: new Int32Array(nv),
-      ratePerNs: new Float64Array(nv),
+      meanNs: new Float64Array(nv),
       mode: new Uint8Array(nv),
       cum: new Float64Array(nv * NE),
       kinds: new Int32Array(nv * NE),
@@ -71,6 +71,11 @@ export class Engine {
       ringConsumed: new Float64Array(nv),
       ringDropped: new Float64Array(nv),
       exitNs: new Float64Array(nv),
+      waitExitNs: new Float64Array(nv),
+      waiting: new Uint8Array(nv),
+      executing: new Uint8Array(nv),
+      ent: new Int32Array(nv),
+      vm: new Int32Array(nv),
     };
     this.st = {
       sc,
@@ -202,14 +207,20 @@ export class Engine {
     const disp = hot.disp;
     const cost = hot.cost;
     const counts = hot.counts;
-    const rate = hot.ratePerNs;
+    const mean = hot.meanNs;
     const mode = hot.mode;
     const busy = hot.busyUntil;
     const exitNs = hot.exitNs;
+    const waiting = hot.waiting;
+    const entOf = hot.ent;
+    const vmOf = hot.vm;
     const prng = st.prng;
     const log = this.log;
-    const vcpus = st.vcpus;
-    const vms = st.vms;
+    const pts = st.vms.map((vm) => vm.pause);
+    const ringProduced = hot.ringProduced;
+    const ringFill = hot.ringFill;
+    const ringDropped = hot.ringDropped;
+    const ringCap = st.sc.caretaker.traceRingRecords;
     let done = 0;
     while (done < max && q.size > 0 && q.time[0] <= end) {
       const time = q.time[0];
@@ -235,16 +246,21 @@ export class Engine {
           continue;
         }
         const c = cost[base + k];
-        const vc = vcpus[v];
-        log.push(time, L.EXIT, vc.ent, k | (d << 8), c);
+        const end = time + c;
+        log.push(time, L.EXIT, entOf[v], k | (d << 8), c);
         exitNs[v] += c;
-        if (vc.waitAcks === 0) vc.progressNs -= c;
-        if (mode[v] === MODE_GAP) this.produce(v, 1);
-        const pt = vms[vc.vm].pause;
-        if (pt.running === 1) addInterval(pt, time, time + c);
-        else exitOverlap(pt, time, time + c);
-        busy[v] = time + c;
-        replaceTop(q, time + c + nextExpNs(prng, rate[v]), Q.EXIT, v, gen[v]);
+        if (waiting[v] !== 0) hot.waitExitNs[v] += c;
+        if (mode[v] === MODE_GAP) {
+          ringProduced[v]++;
+          if (ringFill[v] >= ringCap) ringDropped[v]++;
+          else ringFill[v]++;
+        }
+        const pt = pts[vmOf[v]];
+        if (pt.running === 1) addInterval(pt, time, end);
+        else if (pt.lastExitEnd > time) this.exitOverlap(pt, v, time, end);
+        if (end > pt.lastExitEnd) pt.lastExitEnd = end;
+        busy[v] = end;
+        replaceTop(q, end + nextExpNs(prng, mean[v]), Q.EXIT, v, gen[v]);
         continue;
       }
       st.now = time;
@@ -299,6 +315,7 @@ export class Engine {
     if (vc.executing) throw new EngineBug(`${st.ents[vc.ent].name} is already executing`);
     const now = st.now;
     vc.executing = true;
+    st.hot.executing[v] = 1;
     vc.execSince = now;
     if (vc.waitAcks === 0) vc.progressSince = now;
     this.log.push(now, L.EXEC, vc.ent, 1, this.log.str(why));
@@ -319,16 +336,17 @@ export class Engine {
     if (!vc.executing) throw new EngineBug(`${st.ents[vc.ent].name} is not executing`);
     const now = st.now;
     vc.executing = false;
+    st.hot.executing[v] = 0;
     vc.execNs += now - vc.execSince;
     if (vc.waitAcks === 0) vc.progressNs += now - vc.progressSince;
     this.log.push(now, L.EXEC, vc.ent, 0, this.log.str(why));
     st.hot.gen[v]++;
     st.hot.shootGen[v]++;
-    st.hot.ratePerNs[v] = 0;
+    st.hot.meanNs[v] = 0;
     const pt = st.vms[vc.vm].pause;
     pt.running--;
     if (pt.running === 0) pt.openSince = now;
-    else stopOverlap(pt, now);
+    else if (pt.lastExitEnd > now) this.stopOverlap(pt, v, now);
   }
 
   /** Builds the exit stream of an executing vCPU for a mode and schedules its next exit. */
@@ -355,8 +373,8 @@ export class Engine {
     hot.nk[v] = n;
     hot.mode[v] = mode;
     hot.gen[v]++;
-    hot.ratePerNs[v] = total / 1e9;
-    if (n > 0) push(st.q, st.now + nextExpNs(st.prng, total / 1e9), Q.EXIT, v, hot.gen[v]);
+    hot.meanNs[v] = total > 0 ? 1e9 / total : 0;
+    if (n > 0) push(st.q, st.now + nextExpNs(st.prng, 1e9 / total), Q.EXIT, v, hot.gen[v]);
     P.scheduleShootdown(this, v);
   }
 
@@ -367,17 +385,27 @@ export class Engine {
     st.hot.counts[(v * NE + kind) * ND + d]++;
     this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8), costNs);
     if (d !== Disp.STALLED && vc.executing) {
+      const end = st.now + costNs;
       st.hot.exitNs[v] += costNs;
-      if (vc.waitAcks === 0) vc.progressNs -= costNs;
-      st.hot.busyUntil[v] = st.now + costNs;
+      if (st.hot.waiting[v] !== 0) st.hot.waitExitNs[v] += costNs;
+      st.hot.busyUntil[v] = end;
       const pt = st.vms[vc.vm].pause;
-      if (pt.running === 1) addInterval(pt, st.now, st.now + costNs);
-      else exitOverlap(pt, st.now, st.now + costNs);
+      if (pt.running === 1) addInterval(pt, st.now, end);
+      else if (pt.lastExitEnd > st.now) this.exitOverlap(pt, v, st.now, end);
+      if (end > pt.lastExitEnd) pt.lastExitEnd = end;
     }
-    if (st.hot.mode[v] === MODE_GAP && vc.executing) this.produce(v, 1);
+    if (st.hot.mode[v] === MODE_GAP && vc.executing) this.produceOne(v);
   }
 
-  /** The Caretaker writes `n` records into the vCPU's trace ring; a full ring overwrites the oldest. */
+  /** The Caretaker writes one record into the vCPU's trace ring; a full ring overwrites the oldest. */
+  produceOne(v: number): void {
+    const hot = this.st.hot;
+    hot.ringProduced[v]++;
+    if (hot.ringFill[v] >= this.st.sc.caretaker.traceRingRecords) hot.ringDropped[v]++;
+    else hot.ringFill[v]++;
+  }
+
+  /** The Caretaker writes `n` records into the vCPU's trace ring. */
   produce(v: number, n: number): void {
     const hot = this.st.hot;
     const cap = this.st.sc.caretaker.traceRingRecords;
@@ -419,6 +447,43 @@ export class Engine {
     return id;
   }
 
+  /**
+   * An executing vCPU starts an exit [t, e] while others execute and some exit may be in
+   * progress: the VM is all stopped while every other executing vCPU is inside an exit too.
+   */
+  private exitOverlap(pt: PauseTracker, v: number, t: Ns, e: Ns): void {
+    const hot = this.st.hot;
+    const peers = this.st.vms[hot.vm[v]].vcpus;
+    let inExit = 0;
+    let minEnd = e;
+    for (const u of peers) {
+      if (u === v || hot.executing[u] === 0) continue;
+      const b = hot.busyUntil[u];
+      if (b > t) {
+        inExit++;
+        if (b < minEnd) minEnd = b;
+      }
+    }
+    if (inExit === pt.running - 1) addInterval(pt, t, minEnd);
+  }
+
+  /** A vCPU stopped executing at t while others still execute: all stopped if those are all in exits. */
+  private stopOverlap(pt: PauseTracker, v: number, t: Ns): void {
+    const hot = this.st.hot;
+    const peers = this.st.vms[hot.vm[v]].vcpus;
+    let inExit = 0;
+    let minEnd = Infinity;
+    for (const u of peers) {
+      if (u === v || hot.executing[u] === 0) continue;
+      const b = hot.busyUntil[u];
+      if (b > t) {
+        inExit++;
+        if (b < minEnd) minEnd = b;
+      }
+    }
+    if (inExit === pt.running && inExit > 0) addInterval(pt, t, minEnd);
+  }
+
   vcpuName(v: number): string {
     return this.st.ents[this.st.vcpus[v].ent].name;
   }
@@ -443,40 +508,5 @@ export function addInterval(pt: PauseTracker, s: Ns, e: Ns): void {
     pt.runEnd = e;
   }
   if (pt.runEnd - pt.runStart > pt.blackoutNs) pt.blackoutNs = pt.runEnd - pt.runStart;
-}
-
-/** An executing vCPU starts an exit [t, e] while others execute: all stopped if they are all in exits. */
-function exitOverlap(pt: PauseTracker, t: Ns, e: Ns): void {
-  const ends = pt.activeEnds;
-  let minEnd = e;
-  for (let i = 0; i < ends.length; ) {
-    const x = ends[i];
-    if (x <= t) {
-      ends[i] = ends[ends.length - 1];
-      ends.pop();
-    } else {
-      if (x < minEnd) minEnd = x;
-      i++;
-    }
-  }
-  if (ends.length === pt.running - 1) addInterval(pt, t, minEnd);
-  ends.push(e);
-}
-
-/** A vCPU stopped executing at t while others still execute: all stopped if those are all in exits. */
-function stopOverlap(pt: PauseTracker, t: Ns): void {
-  const ends = pt.activeEnds;
-  let minEnd = Infinity;
-  for (let i = 0; i < ends.length; ) {
-    const x = ends[i];
-    if (x <= t) {
-      ends[i] = ends[ends.length - 1];
-      ends.pop();
-    } else {
-      if (x < minEnd) minEnd = x;
-      i++;
-    }
-  }
-  if (ends.length === pt.running && ends.length > 0) addInterval(pt, t, minEnd);
 }
 

@@ -147,6 +147,8 @@ export function buildWorld(e: Engine): void {
       };
       st.vcpus.push(vc);
       rec.vcpus.push(v);
+      st.hot.ent[v] = vc.ent;
+      st.hot.vm[v] = i;
       const base = v * NUM_EXITS;
       for (const [id, r] of Object.entries(vm.rates)) e.baseRates[base + EXIT_INDEX[id]] += r;
       if (vm.memory === 'lazy') e.baseRates[base + X.EPT_VIOLATION] += vm.newPageTouchesPerSec;
@@ -167,7 +169,7 @@ export function buildWorld(e: Engine): void {
   sc.steps.forEach((s, i) => push(st.q, s.at, Q.STEP, i, 0));
   for (let v = 0; v < st.vcpus.length; v++) e.resume(v, MODE_ATTACHED, 'KVM_RUN');
   deviceList(e).forEach((d, i) => {
-    if (d.rate > 0) push(st.q, nextExpNs(st.prng, d.rate / 1e9), Q.DEVIRQ, i, 0);
+    if (d.rate > 0) push(st.q, nextExpNs(st.prng, 1e9 / d.rate), Q.DEVIRQ, i, 0);
   });
 }
 
@@ -1011,7 +1013,7 @@ export function scheduleShootdown(e: Engine, v: number): void {
   const vc = st.vcpus[v];
   if (rate <= 0 || !vc.executing || vc.waitAcks > 0) return;
   st.hot.shootGen[v]++;
-  e.at(nextExpNs(st.prng, rate / 1e9), Q.SHOOT, v, st.hot.shootGen[v]);
+  e.at(nextExpNs(st.prng, 1e9 / rate), Q.SHOOT, v, st.hot.shootGen[v]);
 }
 
 /** The guest flushes TLBs on other vCPUs: an IPI to each, then it spins until all acknowledge. */
@@ -1035,6 +1037,7 @@ export function shootdown(e: Engine, v: number, g: number): void {
   if (d !== Disp.NONE) e.extraExit(v, X.X2APIC_ICR, d, st.dispCost[d]);
   vc.progressNs += st.now - vc.progressSince;
   vc.waitAcks = targets.length;
+  st.hot.waiting[v] = 1;
   vc.waitSince = st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 1, targets.length);
   for (const tv of targets) {
@@ -1054,6 +1057,7 @@ export function shootdownAck(e: Engine, sender: number, _from: number): void {
   vc.waitAcks--;
   if (vc.waitAcks > 0) return;
   vc.waitNs += st.now - vc.waitSince;
+  st.hot.waiting[sender] = 0;
   if (vc.executing) vc.progressSince = st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 0, 0);
   scheduleShootdown(e, sender);
@@ -1065,7 +1069,7 @@ export function deviceIrq(e: Engine, di: number, retry: number): void {
   const d = deviceList(e)[di];
   const vm = st.vms[d.vm];
   if (vm.terminated) return;
-  if (!retry) e.at(nextExpNs(st.prng, d.rate / 1e9), Q.DEVIRQ, di, 0);
+  if (!retry) e.at(nextExpNs(st.prng, 1e9 / d.rate), Q.DEVIRQ, di, 0);
   const vc = st.vcpus[d.vcpu];
   if (d.posted) {
     vm.irqPosted++;

@@ -106,8 +106,8 @@ export interface VmmRec {
 export interface PauseTracker {
   /** vCPUs of the VM currently executing guest code. */
   running: number;
-  /** End times of exits in progress on executing vCPUs. */
-  activeEnds: number[];
+  /** The latest end of an exit started by a vCPU of the VM: no overlap is possible before it. */
+  lastExitEnd: Ns;
   /** An all-stopped interval open since, or -1. */
   openSince: Ns;
   pauseNs: Ns;
@@ -181,7 +181,8 @@ export interface ArmedFault {
 /** Per-vCPU exit-stream state for the hot path (length = number of vCPUs, or × exit kinds). */
 export interface Hot {
   gen: Int32Array;
-  ratePerNs: Float64Array;
+  /** Mean ns between exits of the vCPU's current stream (0: no exits). */
+  meanNs: Float64Array;
   mode: Uint8Array;
   cum: Float64Array;
   kinds: Int32Array;
@@ -196,6 +197,12 @@ export interface Hot {
   ringConsumed: Float64Array;
   ringDropped: Float64Array;
   exitNs: Float64Array;
+  /** Exit time spent while spinning in a TLB-shootdown wait (not lost progress twice). */
+  waitExitNs: Float64Array;
+  waiting: Uint8Array;
+  executing: Uint8Array;
+  ent: Int32Array;
+  vm: Int32Array;
 }
 
 export interface SimState {
