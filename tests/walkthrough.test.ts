@@ -71,6 +71,17 @@ describe('converged, default scenario (walkthrough §2)', () => {
 
   it('handles timer and HLT exits in the gap without stalling (step 7)', () => {
     for (const v of r.vcpus) {
+      // per vCPU over the 8.48 s gap: ≈11.9 k TSC_DEADLINE, 4.6 k HLT, 170 PREEMPTION_TIMER, all fastpath
+      const g = v.gapExits;
+      expect(g['MSR_WRITE/TSC_DEADLINE'].fastpath).toBeGreaterThan(11_500);
+      expect(g['MSR_WRITE/TSC_DEADLINE'].fastpath).toBeLessThan(12_300);
+      expect(g.HLT.fastpath).toBeGreaterThan(4_350);
+      expect(g.HLT.fastpath).toBeLessThan(4_800);
+      expect(g.PREEMPTION_TIMER.fastpath).toBeGreaterThan(130);
+      expect(g.PREEMPTION_TIMER.fastpath).toBeLessThan(215);
+      for (const c of Object.values(g)) expect(c.stalled).toBe(0);
+      // no host interrupts reach an offline pCPU: the only one is the attach IPI's forced exit
+      expect(g.EXTERNAL_INTERRUPT).toEqual({ total: 1, fastpath: 0, stalled: 0, host: 1, userspace: 0 });
       expect(v.stalledNs).toBe(0);
       const tsc = v.exits['MSR_WRITE/TSC_DEADLINE'];
       // ≈11.9 k in the gap plus those before and after it, all fastpath

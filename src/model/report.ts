@@ -30,6 +30,8 @@ export interface VcpuReport {
   pendingExits: number;
   lostExits: number;
   exits: Record<string, ExitCounts>;
+  /** The subset of `exits` that happened while detached under the Caretaker, in the gap. */
+  gapExits: Record<string, ExitCounts>;
 }
 
 export interface VmReport {
@@ -57,13 +59,8 @@ export function buildReport(e: Engine): RunReport {
   const now = st.now;
   const hot = st.hot;
   const vcpus: VcpuReport[] = st.vcpus.map((vc, v) => {
-    const exits: Record<string, ExitCounts> = {};
-    for (let k = 0; k < NUM_EXITS; k++) {
-      const base = (v * NUM_EXITS + k) * 5;
-      const c = { total: 0, fastpath: hot.counts[base + 1], stalled: hot.counts[base + 2], host: hot.counts[base + 3], userspace: hot.counts[base + 4] };
-      c.total = c.fastpath + c.stalled + c.host + c.userspace;
-      if (c.total > 0) exits[EXIT_IDS[k]] = c;
-    }
+    const exits = countsOf(hot.counts, v);
+    const gapExits = countsOf(hot.gapCounts, v);
     const openExec = vc.executing ? now - vc.execSince : 0;
     const openStall = vc.stallKind >= 0 ? now - vc.stallSince : 0;
     const openProgress = vc.executing && vc.waitAcks === 0 ? now - vc.progressSince : 0;
@@ -80,6 +77,7 @@ export function buildReport(e: Engine): RunReport {
       pendingExits: vc.stallKind >= 0 ? 1 : 0,
       lostExits: vc.lostExits,
       exits,
+      gapExits,
     };
   });
   const vms: VmReport[] = st.vms.map((vm) => {
@@ -126,6 +124,17 @@ export function buildReport(e: Engine): RunReport {
     trace: { produced, consumed, dropped, pending },
     invariants: { checked: st.invChecked, violations: st.violations.map((v) => ({ ...v })) },
   };
+}
+
+function countsOf(counts: Float64Array, v: number): Record<string, ExitCounts> {
+  const out: Record<string, ExitCounts> = {};
+  for (let k = 0; k < NUM_EXITS; k++) {
+    const base = (v * NUM_EXITS + k) * 5;
+    const c = { total: 0, fastpath: counts[base + 1], stalled: counts[base + 2], host: counts[base + 3], userspace: counts[base + 4] };
+    c.total = c.fastpath + c.stalled + c.host + c.userspace;
+    if (c.total > 0) out[EXIT_IDS[k]] = c;
+  }
+  return out;
 }
 
 function outcomeOf(e: Engine): Outcome {

@@ -13,6 +13,7 @@ import { EventLog, L } from '../eventlog.ts';
 import { Disp, NUM_EXITS } from '../exits.ts';
 import { coreConfig, dispositionTable, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import type { ResolvedScenario } from '../scenario.ts';
+import { INV } from '../invariants.ts';
 import type { Ent, EntKind, Hot, IpiPurpose, PauseTracker, SimState } from './state.ts';
 import * as P from './protocol.ts';
 
@@ -71,6 +72,7 @@ export class Engine {
       ringConsumed: new Float64Array(nv),
       ringDropped: new Float64Array(nv),
       exitNs: new Float64Array(nv),
+      gapCounts: new Float64Array(nv * NE * ND),
       waitExitNs: new Float64Array(nv),
       waiting: new Uint8Array(nv),
       executing: new Uint8Array(nv),
@@ -164,6 +166,34 @@ export class Engine {
     return ok;
   }
 
+  /**
+   * Invariants 1, 2 and 5 after every lifecycle event (exits cannot change them): each pCPU's
+   * owner matches its state, every executing vCPU runs where it may, trace rings are conserved.
+   */
+  checkAll(): void {
+    const st = this.st;
+    const hot = st.hot;
+    for (const p of st.pcpus) {
+      const s = st.ents[p.ent].state;
+      const want = s === 'ONLINE' ? 'host' : s === 'CARETAKER' || s === 'WEDGED' ? 'caretaker' : 'nobody';
+      this.check(INV.ONE_OWNER, p.owner === want, () => `CPU ${p.id} is ${s} but owned by ${p.owner}`);
+    }
+    for (let v = 0; v < st.vcpus.length; v++) {
+      const vc = st.vcpus[v];
+      if (vc.executing) {
+        const p = st.pcpus[vc.pcpu];
+        const ok =
+          hot.mode[v] === MODE_GAP
+            ? p.owner === 'caretaker' && p.vcpu === v && !p.wedged
+            : p.owner === 'host' && p.kernel === vc.kvm && st.ents[st.kernels[p.kernel]].state !== 'JUMP';
+        this.check(INV.EXEC_OWNER, ok, () => `${this.vcpuName(v)} executes on CPU ${p.id} owned by ${p.owner}`);
+      }
+      if (vc.ct >= 0) {
+        this.check(INV.TRACE_CONSERVED, hot.ringProduced[v] === hot.ringConsumed[v] + hot.ringDropped[v] + hot.ringFill[v], () => `${this.vcpuName(v)} trace records not conserved`);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // the loop
 
@@ -217,6 +247,7 @@ export class Engine {
     const prng = st.prng;
     const log = this.log;
     const pts = st.vms.map((vm) => vm.pause);
+    const gapCounts = hot.gapCounts;
     const ringProduced = hot.ringProduced;
     const ringFill = hot.ringFill;
     const ringDropped = hot.ringDropped;
@@ -241,6 +272,7 @@ export class Engine {
         const d = disp[base + k];
         counts[(base + k) * ND + d]++;
         if (d === Disp.STALLED) {
+          gapCounts[(base + k) * ND + d]++; // only a detached vCPU stalls
           pop(q);
           P.stall(this, v, k);
           continue;
@@ -251,6 +283,7 @@ export class Engine {
         exitNs[v] += c;
         if (waiting[v] !== 0) hot.waitExitNs[v] += c;
         if (mode[v] === MODE_GAP) {
+          gapCounts[(base + k) * ND + d]++;
           ringProduced[v]++;
           if (ringFill[v] >= ringCap) ringDropped[v]++;
           else ringFill[v]++;
@@ -270,6 +303,7 @@ export class Engine {
       const b = q.b[0];
       pop(q);
       this.dispatch(kind, a, b);
+      this.checkAll();
     }
     return done;
   }
@@ -383,6 +417,7 @@ export class Engine {
     const st = this.st;
     const vc = st.vcpus[v];
     st.hot.counts[(v * NE + kind) * ND + d]++;
+    if (st.hot.mode[v] === MODE_GAP && (vc.executing || d === Disp.STALLED)) st.hot.gapCounts[(v * NE + kind) * ND + d]++;
     this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8), costNs);
     if (d !== Disp.STALLED && vc.executing) {
       const end = st.now + costNs;

@@ -351,6 +351,9 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       khoPreserve(e, `pvclock:${vm.name}`, 'pvclock', `${vm.name}: TSC offset and kvmclock`, REGION_BYTES.pvclock);
       if (!vm.caretaker) {
         // RAM-only vCPUs (cb == NULL): state serialized with the VM suspended
+        if (designUsesCaretaker(st.sc.design)) {
+          e.op(m.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD = -EINVAL', 'vcpufd with a Caretaker: the VMM never enabled the capability (KVM_ENABLE_CAP); falling back to RAM-only');
+        }
         vm.vcpus.forEach((v, k) => {
           e.op(m.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD', `vcpufd ${k} (RAM-only, cb == NULL)`);
           khoPreserve(e, `vcpu:${e.vcpuName(v)}`, 'vcpu-state', e.vcpuName(v), REGION_BYTES.vcpuState);
@@ -1031,6 +1034,7 @@ export function shootdown(e: Engine, v: number, g: number): void {
   const d = st.hot.disp[v * NUM_EXITS + X.X2APIC_ICR] as Disp;
   if (d === Disp.STALLED) {
     st.hot.counts[(v * NUM_EXITS + X.X2APIC_ICR) * 5 + d]++;
+    st.hot.gapCounts[(v * NUM_EXITS + X.X2APIC_ICR) * 5 + d]++;
     stall(e, v, X.X2APIC_ICR);
     return;
   }
@@ -1155,6 +1159,7 @@ export function touchFreed(e: Engine, a: number): void {
   const d = st.hot.disp[v * NUM_EXITS + X.EPT_VIOLATION] as Disp;
   if (d === Disp.STALLED) {
     st.hot.counts[(v * NUM_EXITS + X.EPT_VIOLATION) * 5 + d]++;
+    st.hot.gapCounts[(v * NUM_EXITS + X.EPT_VIOLATION) * 5 + d]++;
     stall(e, v, X.EPT_VIOLATION);
   } else {
     e.extraExit(v, X.EPT_VIOLATION, d, st.dispCost[d]);

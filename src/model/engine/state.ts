@@ -197,6 +197,8 @@ export interface Hot {
   ringConsumed: Float64Array;
   ringDropped: Float64Array;
   exitNs: Float64Array;
+  /** Exits of a detached vCPU under its Caretaker, by kind × disposition (a subset of counts). */
+  gapCounts: Float64Array;
   /** Exit time spent while spinning in a TLB-shootdown wait (not lost progress twice). */
   waitExitNs: Float64Array;
   waiting: Uint8Array;
