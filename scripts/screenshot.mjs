@@ -1,0 +1,13 @@
+import { chromium } from '@playwright/test';
+const [url, out, w, h] = process.argv.slice(2);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const p = await b.newPage({ viewport: { width: Number(w ?? 1280), height: Number(h ?? 860) } });
+const errs = [];
+p.on('console', (m) => { if (m.type() === 'error') errs.push(m.text()); });
+p.on('pageerror', (e) => errs.push(e.message));
+await p.goto(url);
+await p.evaluate(() => window.caretakerLab?.ready());
+await p.waitForTimeout(300);
+await p.screenshot({ path: out });
+console.log('errors:', JSON.stringify(errs));
+await b.close();
