@@ -1,7 +1,8 @@
-// The lab page in a real browser: it lists the presets, runs the default one in the Worker and
-// shows its phases and report; the Worker's run is the Node run, hash for hash; nothing errors.
+// The lab in a real browser: it opens on the default scenario showing the whole cycle, its Worker
+// run equals the Node run, and the transport, timeline, details and metrics work by mouse and
+// by keyboard, with no errors logged.
 import { expect, test, type Page } from '@playwright/test';
-import { presetById, PRESETS } from '../src/model/presets.ts';
+import { presetById } from '../src/model/presets.ts';
 import { parseScenario } from '../src/model/scenario.ts';
 import { Simulation } from '../src/sim/simulation.ts';
 
@@ -26,37 +27,139 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-test('opens on the default preset and shows its phases and report', async ({ page }) => {
+async function open(page: Page) {
   const errors = watchErrors(page);
   await page.goto('./');
   await page.evaluate(() => window.caretakerLab!.ready());
+  return errors;
+}
+
+const cursor = (page: Page) => page.evaluate(() => window.caretakerLab!.cursor());
+
+test('opens on the default scenario with the whole cycle drawn, and the Node run', async ({ page }) => {
+  const errors = await open(page);
   await expect(page.getByTestId('title')).toHaveText('Converged Caretaker, idle guest');
-  await expect(page.getByRole('navigation', { name: 'Presets' }).getByRole('button')).toHaveCount(PRESETS.length);
-  await expect(page.getByTestId('status')).toHaveText('outcome: completed');
-  const phases = page.getByTestId('phases');
-  await expect(phases.getByRole('row', { name: /adopted/ })).toContainText('9.692112 s');
-  await expect(phases.getByRole('row', { name: /finish/ })).toContainText('9.702117 s');
-  await expect(page.getByTestId('blackout-vm0')).toHaveText('1.06ms');
-  await expect(page.getByTestId('invariants')).toContainText('0 violated');
+  expect(await page.evaluate(() => window.caretakerLab!.view())).toEqual({ t0: 0, t1: 12e9 });
+  expect(await cursor(page)).toBe(12e9);
+  const stats = await page.evaluate(() => ({ frames: window.__timelineStats!.frames, arrows: window.__timelineStats!.arrows }));
+  expect(stats.frames).toBeGreaterThan(0);
+  expect(stats.arrows).toBeGreaterThan(10); // detach, INIT/SIPI, stop, attach
+  expect(await page.evaluate(() => window.caretakerLab!.report())).toEqual(nodeReport('converged-idle'));
   await page.screenshot({ path: 'test-results/lab-default.png', fullPage: true });
   expect(errors).toEqual([]);
 });
 
-test('the Worker run equals the Node run: same report, same eventLogHash', async ({ page }) => {
-  await page.goto('./');
-  const inBrowser = await page.evaluate(() => window.caretakerLab!.report());
-  expect(inBrowser).toEqual(nodeReport('converged-idle'));
+test('play advances the cursor, pause stops it; speed changes the pace', async ({ page }) => {
+  const errors = await open(page);
+  await page.getByRole('button', { name: 'Go to start' }).click();
+  await expect.poll(() => cursor(page)).toBe(0);
+  await page.getByLabel('Playback speed').selectOption('0.1');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect.poll(() => cursor(page)).toBeGreaterThan(5e6);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const stopped = await cursor(page);
+  await page.waitForTimeout(300);
+  expect(await cursor(page)).toBe(stopped);
+  expect(stopped).toBeLessThan(1e9); // 0.1× for well under 10 s of wall time
+  expect(errors).toEqual([]);
 });
 
-test('choosing a preset runs it; classic shows seconds of blackout', async ({ page }) => {
-  const errors = watchErrors(page);
-  await page.goto('./');
-  await page.evaluate(() => window.caretakerLab!.ready());
-  await page.getByRole('button', { name: /classic-baseline/ }).click();
-  await expect(page.getByTestId('title')).toHaveText('Classic live update (no Caretaker)');
-  await expect(page.getByTestId('blackout-vm0')).toHaveText('8.69s');
-  await expect(page.getByTestId('hash')).toHaveText(nodeReport('classic-baseline').engine.eventLogHash);
-  await page.getByRole('button', { name: /wedged-cpu/ }).press('Enter');
-  await expect(page.getByTestId('status')).toHaveText('outcome: vm-terminated');
+test('steps to the next phase and the next event, and seeks back with the engine re-running', async ({ page }) => {
+  const errors = await open(page);
+  await page.getByRole('button', { name: 'Go to start' }).click();
+  await page.getByRole('button', { name: 'Next phase' }).click();
+  await expect.poll(() => cursor(page)).toBe(1e9); // preserve
+  await page.getByRole('button', { name: 'Next phase' }).click();
+  await expect.poll(() => cursor(page)).toBe(1.55e9); // kexec
+  await expect(page.getByTestId('cursor')).toHaveText('1.550000 s');
+  const before = await cursor(page);
+  await page.getByRole('button', { name: 'Step to the next event' }).click();
+  await expect.poll(() => cursor(page)).toBeGreaterThan(before);
+  // seek back to the middle of the gap: the metrics are those of that instant
+  await page.evaluate(() => window.caretakerLab!.seek(5e9));
+  await expect(page.getByTestId('metrics')).toContainText('Metrics at 5.000000 s');
+  await expect(page.getByTestId('metrics')).toContainText('in-progress');
+  await expect(page.getByTestId('state-now')).toHaveText('vm0/vCPU0 is ORPHANED_RUNNING at the cursor');
+  await page.getByRole('button', { name: 'Previous phase' }).click();
+  await expect.poll(() => cursor(page)).toBe(1.55e9);
+  expect(errors).toEqual([]);
+});
+
+test('zooms into the INIT/SIPI of CPU 2 and explains it; clicks an attach IPI', async ({ page }) => {
+  const errors = await open(page);
+  await page.evaluate(() => window.caretakerLab!.setView(1.204990e9, 1.205070e9));
+  await expect.poll(() => page.evaluate(() => window.__timelineStats!.arrows)).toBeGreaterThan(0);
+  // the INIT/SIPI leaves CPU 0 at 1.205006 and reaches CPU 2 40 µs later: click its middle
+  const box = (await page.locator('[data-testid=timeline] canvas').boundingBox())!;
+  const mid = await page.evaluate(() => {
+    const s = window.__timelineStats!;
+    return { x: (s.x(1.205006e9) + s.x(1.205046e9)) / 2, y: (s.laneY('pcpu:0') + s.laneY('pcpu:2')) / 2 };
+  });
+  await page.mouse.click(box.x + mid.x, box.y + mid.y);
+  await expect(page.getByTestId('details-title')).toHaveText('INIT/SIPI: CPU 0 → CPU 2');
+  await expect(page.getByTestId('details')).toContainText('latency40µs');
+  await expect(page.getByTestId('details')).toContainText('Concept: Detaching a vCPU');
+  // the attach IPI to CPU 3 in the new kernel
+  await page.evaluate(() => window.caretakerLab!.setView(9.6910e9, 9.6911e9));
+  await expect.poll(() => page.evaluate(() => window.__timelineStats!.arrows)).toBeGreaterThan(0);
+  const a = await page.evaluate(() => {
+    const s = window.__timelineStats!;
+    return { x: (s.x(9.691056e9) + s.x(9.691057e9)) / 2, y: (s.laneY('pcpu:0') + s.laneY('pcpu:3')) / 2 };
+  });
+  await page.mouse.click(box.x + a.x, box.y + a.y);
+  await expect(page.getByTestId('details-title')).toHaveText('attach IPI: CPU 0 → CPU 3');
+  await expect(page.getByTestId('details')).toContainText('latency1µs');
+  expect(errors).toEqual([]);
+});
+
+test('reads the metrics: converged blackout beside the classic one', async ({ page }) => {
+  const errors = await open(page);
+  await expect(page.getByTestId('m-blackout-vm0')).toHaveText('1.06ms');
+  await expect(page.getByTestId('m-classic-vm0')).toHaveText('8.69s');
+  await expect(page.getByTestId('m-invariants')).toContainText('0 violated');
+  await page.getByTestId('preset').selectOption('wedged-cpu');
+  await expect(page.getByTestId('title')).toHaveText('Wedged pCPU');
+  await expect(page.getByTestId('metrics')).toContainText('vm-terminated');
+  await expect(page.getByTestId('m-blackout-vm0')).toContainText('(terminated)');
+  expect(errors).toEqual([]);
+});
+
+test('works by keyboard alone', async ({ page }) => {
+  const errors = await open(page);
+  await page.keyboard.press('Home');
+  await expect.poll(() => cursor(page)).toBe(0);
+  await page.keyboard.press('BracketRight');
+  await expect.poll(() => cursor(page)).toBe(1e9);
+  await page.keyboard.press('Period');
+  await expect.poll(() => cursor(page)).toBeGreaterThan(1e9);
+  await page.keyboard.press('Equal'); // faster: 10×
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.caretakerLab!.cursor())).toBeGreaterThan(1.05e9);
+  await page.keyboard.press('Space');
+  // Tab reaches the transport and the timeline; the timeline zooms with W and pans with D
+  let reached = false;
+  for (let i = 0; i < 20 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'timeline');
+  }
+  expect(reached).toBe(true);
+  const v0 = await page.evaluate(() => window.caretakerLab!.view());
+  await page.keyboard.press('KeyW');
+  const v1 = await page.evaluate(() => window.caretakerLab!.view());
+  expect(v1.t1 - v1.t0).toBeLessThan(v0.t1 - v0.t0);
+  await page.keyboard.press('KeyD');
+  const v2 = await page.evaluate(() => window.caretakerLab!.view());
+  expect(v2.t0).toBeGreaterThan(v1.t0);
+  // every control has an accessible name
+  for (const name of ['Play', 'Go to start', 'Previous phase', 'Step to the next event', 'Next phase', 'Go to end', 'Zoom to fit the whole run']) {
+    await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  await expect(page.getByRole('slider', { name: 'Cursor' })).toBeVisible();
+  // the events in view are listed in the DOM and can be selected by keyboard
+  await page.getByText(/^Events in view:/).click();
+  const item = page.getByTestId('event-list').getByRole('button').first();
+  await item.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('details-title')).not.toBeEmpty();
   expect(errors).toEqual([]);
 });

@@ -29,6 +29,9 @@ export const L = {
   IRQ: 14,
   MESSAGE: 15,
 } as const;
+/** In an EXIT record's `a`: bits 0-7 the exit kind, 8-11 the disposition, bit 12 set when the vCPU ran detached in the gap. */
+export const EXIT_GAP_BIT = 1 << 12;
+
 export const LOG_KIND_NAMES = ['exit', 'transition', 'ipi-send', 'ipi-deliver', 'ipi-lost', 'phase', 'op', 'kho', 'trace', 'invariant', 'step', 'fault', 'exec', 'wait', 'irq', 'message'];
 
 interface Chunk {

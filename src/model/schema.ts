@@ -54,7 +54,10 @@ export function describeExpected(sc: Schema): string {
     case 'object':
       return 'an object';
     case 'array':
-      return `an array${sc.minItems !== undefined ? ` of at least ${sc.minItems}` : ''}${sc.maxItems !== undefined ? ` of at most ${sc.maxItems}` : ''}`;
+      if (sc.minItems !== undefined && sc.maxItems !== undefined) return `an array of ${sc.minItems} to ${sc.maxItems} items`;
+      if (sc.minItems !== undefined) return `an array of at least ${sc.minItems} items`;
+      if (sc.maxItems !== undefined) return `an array of at most ${sc.maxItems} items`;
+      return 'an array';
     case 'integer':
       return `an integer${range(sc.min, sc.max)}`;
     case 'number':
@@ -121,7 +124,7 @@ export function validate(sc: Schema, value: unknown, path = '$', errors: SchemaE
     case 'array': {
       if (!Array.isArray(value)) return bad(), errors;
       if ((sc.minItems !== undefined && value.length < sc.minItems) || (sc.maxItems !== undefined && value.length > sc.maxItems)) {
-        errors.push({ path, message: `expected ${describeExpected(sc)} items, got ${value.length}` });
+        errors.push({ path, message: `expected ${describeExpected(sc)}, got ${value.length}` });
       }
       value.forEach((v, i) => validate(sc.items, v, childPath(path, i), errors));
       return errors;

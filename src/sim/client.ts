@@ -6,15 +6,24 @@ import type { Ns } from '../base/time.ts';
 import type { RunReport } from '../model/report.ts';
 import type { SimSnapshot } from '../model/snapshot.ts';
 import { SimHost } from './host.ts';
-import type { LoadResult, SimRequest, SimResponse } from './protocol.ts';
+import type { Have, LoadResult, LogDelta, MachineGraph, SimRequest, SimResponse } from './protocol.ts';
+
+export interface Advance {
+  snapshot: SimSnapshot;
+  /** Present when the request said what the caller already has. */
+  delta?: LogDelta;
+}
 
 export interface SimClient {
   load(scenario: unknown): Promise<LoadResult>;
-  runUntil(t: Ns): Promise<SimSnapshot>;
-  seek(t: Ns): Promise<SimSnapshot>;
-  step(): Promise<SimSnapshot>;
+  runUntil(t: Ns, have?: Have): Promise<Advance>;
+  seek(t: Ns, have?: Have): Promise<Advance>;
+  step(have?: Have): Promise<Advance>;
   snapshot(): Promise<SimSnapshot>;
-  report(): Promise<RunReport>;
+  /** The RunReport at the current instant, or of the whole run (under another design, or `whole`). */
+  report(design?: string, whole?: boolean): Promise<RunReport>;
+  /** The lifecycle machines as data (states, descriptions, edges). */
+  machines(): Promise<MachineGraph[]>;
   dispose(): void;
 }
 
@@ -26,14 +35,20 @@ function unwrap<T extends SimResponse['op']>(res: SimResponse, op: T): Extract<S
   return res as Extract<SimResponse, { op: T }>;
 }
 
+function advance(res: SimResponse): Advance {
+  const r = unwrap(res, 'snapshot');
+  return { snapshot: r.snapshot, delta: r.delta };
+}
+
 function clientOver(send: Send, dispose: () => void): SimClient {
   return {
     load: async (scenario) => unwrap(await send({ op: 'load', scenario }), 'load').result,
-    runUntil: async (t) => unwrap(await send({ op: 'runUntil', t }), 'snapshot').snapshot,
-    seek: async (t) => unwrap(await send({ op: 'seek', t }), 'snapshot').snapshot,
-    step: async () => unwrap(await send({ op: 'step' }), 'snapshot').snapshot,
+    runUntil: async (t, have) => advance(await send({ op: 'runUntil', t, have })),
+    seek: async (t, have) => advance(await send({ op: 'seek', t, have })),
+    step: async (have) => advance(await send({ op: 'step', have })),
     snapshot: async () => unwrap(await send({ op: 'snapshot' }), 'snapshot').snapshot,
-    report: async () => unwrap(await send({ op: 'report' }), 'report').report,
+    report: async (design, whole) => unwrap(await send({ op: 'report', design, whole }), 'report').report,
+    machines: async () => unwrap(await send({ op: 'machines' }), 'machines').machines,
     dispose,
   };
 }

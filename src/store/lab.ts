@@ -1,56 +1,242 @@
 /**
- * The lab's state for the UI (a vanilla Zustand store): which preset is loaded, the run's report
- * and its status. It talks to the engine only through a SimClient.
+ * The lab's state for the UI (a vanilla Zustand store): the loaded scenario, the mirror of the
+ * event log, the cursor (the engine's instant) and the playhead, the visible window, playback,
+ * selection and reports. It reaches the engine only through a SimClient; requests that move the
+ * engine are serialized and the latest target wins, so a dragged cursor never queues stale work.
  */
 import { createStore } from 'zustand/vanilla';
+import type { Ns } from '../base/time.ts';
 import type { SimClient } from '../sim/client.ts';
+import type { MachineGraph } from '../sim/protocol.ts';
 import type { RunReport } from '../model/report.ts';
 import type { SchemaError } from '../model/schema.ts';
+import type { SimSnapshot } from '../model/snapshot.ts';
 import { DEFAULT_PRESET, presetById } from '../model/presets.ts';
+import { TimelineData } from './logMirror.ts';
+
+export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: number };
+
+/** Playback speeds: simulated time per wall time, from 100× down to 1/10⁶. */
+export const SPEEDS = [100, 10, 1, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6] as const;
 
 export interface LabState {
   presetId: string;
-  status: 'idle' | 'running' | 'ready' | 'error';
-  report: RunReport | null;
+  title: string;
+  description: string;
+  design: string;
+  until: Ns;
+  ringCapacity: number;
+  status: 'idle' | 'loading' | 'ready' | 'error';
   errors: SchemaError[];
   message: string | null;
+  data: TimelineData;
+  dataVersion: number;
+  /** The engine's instant. */
+  cursor: Ns;
+  /** Where playback wants the cursor to be. */
+  playhead: Ns;
+  snapshot: SimSnapshot | null;
+  report: RunReport | null;
+  classicReport: RunReport | null;
+  machines: MachineGraph[];
+  playing: boolean;
+  speed: number;
+  view: { t0: Ns; t1: Ns };
+  selection: Selection | null;
+  /** Entity whose machine the state panel shows. */
+  focus: number;
+
   loadPreset(id: string): Promise<void>;
+  seek(t: Ns): Promise<void>;
+  stepEvent(): Promise<void>;
+  jumpPhase(dir: 1 | -1): Promise<void>;
+  play(): void;
+  pause(): void;
+  togglePlay(): void;
+  setSpeed(s: number): void;
+  setView(t0: Ns, t1: Ns): void;
+  fit(): void;
+  select(sel: Selection | null, focus?: number): void;
+  /** Advance the playhead by a wall-clock interval (called each frame while playing). */
+  tick(wallMs: number): void;
+  /** The RunReport of the whole run, whatever the cursor (as `caretaker-lab run --json`). */
+  wholeReport(): Promise<RunReport>;
 }
 
 export type LabStore = ReturnType<typeof createLabStore>;
 
 export function createLabStore(client: SimClient) {
-  let seq = 0;
-  return createStore<LabState>()((set) => ({
-    presetId: DEFAULT_PRESET,
-    status: 'idle',
-    report: null,
-    errors: [],
-    message: null,
-    async loadPreset(id: string) {
-      const mine = ++seq;
-      const preset = presetById(id);
-      if (!preset) {
-        set({ status: 'error', message: `unknown preset ${id}`, errors: [] });
-        return;
-      }
-      set({ presetId: id, status: 'running', message: null, errors: [] });
+  let loadSeq = 0;
+  let busy = false;
+  let pendingTarget: Ns | null = null;
+  let reportTimer = 0;
+
+  const store = createStore<LabState>()((set, get) => {
+    /** Moves the engine to t (forwards or backwards), mirroring new log records. */
+    async function moveEngine(t: Ns): Promise<void> {
+      pendingTarget = t;
+      if (busy) return;
+      busy = true;
       try {
-        const loaded = await client.load(preset.scenario);
-        if (!loaded.ok) {
-          if (mine === seq) set({ status: 'error', errors: loaded.errors, report: null });
+        while (pendingTarget !== null) {
+          const target = pendingTarget;
+          pendingTarget = null;
+          const { data, cursor } = get();
+          const adv = target >= cursor ? await client.runUntil(target, data.have()) : await client.seek(target, data.have());
+          if (adv.delta) data.ingest(adv.delta);
+          set({ cursor: adv.snapshot.now, snapshot: adv.snapshot, dataVersion: data.version });
+        }
+      } finally {
+        busy = false;
+      }
+      scheduleReport();
+    }
+
+    function scheduleReport() {
+      reportTimer++;
+      const mine = reportTimer;
+      void client.report().then((report) => {
+        if (mine === reportTimer) set({ report });
+      });
+    }
+
+    return {
+      presetId: DEFAULT_PRESET,
+      title: '',
+      description: '',
+      design: '',
+      until: 1,
+      ringCapacity: 32768,
+      status: 'idle',
+      errors: [],
+      message: null,
+      data: new TimelineData(),
+      dataVersion: 0,
+      cursor: 0,
+      playhead: 0,
+      snapshot: null,
+      report: null,
+      classicReport: null,
+      machines: [],
+      playing: false,
+      speed: 1,
+      view: { t0: 0, t1: 1 },
+      selection: null,
+      focus: -1,
+
+      async loadPreset(id) {
+        const mine = ++loadSeq;
+        const preset = presetById(id);
+        if (!preset) {
+          set({ status: 'error', message: `unknown preset ${id}`, errors: [] });
           return;
         }
-        await client.runUntil(loaded.until);
-        const report = await client.report();
-        if (mine === seq) set({ status: 'ready', report });
-      } catch (e) {
-        if (mine === seq) set({ status: 'error', message: e instanceof Error ? e.message : String(e) });
-      }
-    },
-  }));
-}
+        set({ presetId: id, status: 'loading', message: null, errors: [], playing: false, selection: null });
+        try {
+          const loaded = await client.load(preset.scenario);
+          if (mine !== loadSeq) return;
+          if (!loaded.ok) {
+            set({ status: 'error', errors: loaded.errors, message: 'the scenario is invalid' });
+            return;
+          }
+          const data = new TimelineData();
+          // the lab opens on the whole cycle: run to the end, then show all of it
+          const adv = await client.runUntil(loaded.until, data.have());
+          if (adv.delta) data.ingest(adv.delta);
+          const [report, classicReport, machines] = await Promise.all([
+            client.report(),
+            loaded.design === 'classic' ? Promise.resolve(null) : client.report('classic').catch(() => null),
+            get().machines.length ? Promise.resolve(get().machines) : client.machines(),
+          ]);
+          if (mine !== loadSeq) return;
+          const vcpu0 = data.entities.findIndex((e) => e.kind === 'vcpu');
+          set({
+            title: loaded.title,
+            description: loaded.description,
+            design: loaded.design,
+            until: loaded.until,
+            ringCapacity: Number((preset.scenario.caretaker as { traceRingRecords?: number } | undefined)?.traceRingRecords ?? 32768),
+            data,
+            dataVersion: data.version,
+            cursor: adv.snapshot.now,
+            playhead: adv.snapshot.now,
+            snapshot: adv.snapshot,
+            report,
+            classicReport,
+            machines,
+            view: { t0: 0, t1: loaded.until },
+            focus: vcpu0,
+            status: 'ready',
+          });
+        } catch (e) {
+          if (mine === loadSeq) set({ status: 'error', message: e instanceof Error ? e.message : String(e) });
+        }
+      },
 
-export const selectReport = (s: LabState) => s.report;
-export const selectStatus = (s: LabState) => s.status;
-export const selectPresetId = (s: LabState) => s.presetId;
+      async seek(t) {
+        const target = Math.max(0, Math.min(get().until, Math.round(t)));
+        set({ playhead: target });
+        await moveEngine(target);
+      },
+
+      async stepEvent() {
+        get().pause();
+        // the next record after the cursor in the mirror, else let the engine step
+        const { data, cursor } = get();
+        const i = data.upper(cursor);
+        if (i < data.length) await get().seek(data.t[i]);
+        else {
+          const adv = await client.step(data.have());
+          if (adv.delta) data.ingest(adv.delta);
+          set({ cursor: adv.snapshot.now, playhead: adv.snapshot.now, snapshot: adv.snapshot, dataVersion: data.version });
+          scheduleReport();
+        }
+      },
+
+      async jumpPhase(dir) {
+        get().pause();
+        const { data, cursor, until } = get();
+        const times = [0, ...data.phases.map((p) => p.t), until];
+        const target = dir > 0 ? times.find((t) => t > cursor) : [...times].reverse().find((t) => t < cursor);
+        if (target !== undefined) await get().seek(target);
+      },
+
+      play() {
+        const { cursor, until } = get();
+        set({ playing: true, playhead: cursor >= until ? 0 : cursor });
+        if (cursor >= until) void moveEngine(0);
+      },
+      pause() {
+        if (get().playing) set({ playing: false, playhead: get().cursor });
+      },
+      togglePlay() {
+        if (get().playing) get().pause();
+        else get().play();
+      },
+      setSpeed(speed) {
+        set({ speed });
+      },
+      setView(t0, t1) {
+        set({ view: { t0, t1 } });
+      },
+      fit() {
+        set({ view: { t0: 0, t1: get().until } });
+      },
+      select(selection, focus) {
+        set(focus === undefined ? { selection } : { selection, focus });
+      },
+      wholeReport() {
+        return client.report(undefined, true);
+      },
+      tick(wallMs) {
+        const s = get();
+        if (!s.playing) return;
+        const next = Math.min(s.until, s.playhead + wallMs * 1e6 * s.speed);
+        set({ playhead: next });
+        if (next >= s.until) set({ playing: false });
+        void moveEngine(Math.floor(next));
+      },
+    };
+  });
+  return store;
+}

@@ -1,14 +1,21 @@
 /**
  * window.caretakerLab, the automation face of the page (design.md §5): ready() resolves when the
- * scenario is loaded and shown; report() is the RunReport exactly as `caretaker-lab run --json`.
+ * scenario is loaded and drawn; seek(ns), step(n); report() is the RunReport of the loaded
+ * scenario exactly as `caretaker-lab run --json` prints it (the whole run). view() and cursor()
+ * read the timeline for tests and the benchmark.
  */
 import type { RunReport } from '../model/report.ts';
 import type { LabStore } from '../store/lab.ts';
 
 export interface CaretakerLabApi {
   ready(): Promise<void>;
+  seek(ns: number): Promise<void>;
+  step(n?: number): Promise<void>;
   report(): Promise<RunReport>;
   loadPreset(id: string): Promise<void>;
+  view(): { t0: number; t1: number };
+  setView(t0: number, t1: number): void;
+  cursor(): number;
 }
 
 declare global {
@@ -22,7 +29,7 @@ export function installAutomation(store: LabStore): void {
     new Promise<void>((resolve, reject) => {
       const check = () => {
         const s = store.getState();
-        if (s.status === 'ready') return resolve(), true;
+        if (s.status === 'ready') return requestAnimationFrame(() => resolve()), true;
         if (s.status === 'error') return reject(new Error(s.message ?? 'the scenario did not load')), true;
         return false;
       };
@@ -33,12 +40,24 @@ export function installAutomation(store: LabStore): void {
     });
   window.caretakerLab = {
     ready,
+    async seek(ns: number) {
+      await ready();
+      await store.getState().seek(ns);
+    },
+    async step(n = 1) {
+      await ready();
+      for (let i = 0; i < n; i++) await store.getState().stepEvent();
+    },
     async report() {
       await ready();
-      return store.getState().report!;
+      return store.getState().wholeReport();
     },
     async loadPreset(id: string) {
       await store.getState().loadPreset(id);
+      await ready();
     },
+    view: () => ({ ...store.getState().view }),
+    setView: (t0, t1) => store.getState().setView(t0, t1),
+    cursor: () => store.getState().cursor,
   };
 }

@@ -9,7 +9,7 @@ import { nextExpNs, nextFloat, seedPrng } from '../../base/prng.ts';
 import { EngineBug } from '../../base/assert.ts';
 import type { Ns } from '../../base/time.ts';
 import { initialState, nextState, type MachineId } from '../../machines/index.ts';
-import { EventLog, L } from '../eventlog.ts';
+import { EventLog, EXIT_GAP_BIT, L } from '../eventlog.ts';
 import { Disp, NUM_EXITS } from '../exits.ts';
 import { coreConfig, dispositionTable, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import type { ResolvedScenario } from '../scenario.ts';
@@ -279,7 +279,7 @@ export class Engine {
         }
         const c = cost[base + k];
         const end = time + c;
-        log.push(time, L.EXIT, entOf[v], k | (d << 8), c);
+        log.push(time, L.EXIT, entOf[v], k | (d << 8) | (mode[v] === MODE_GAP ? EXIT_GAP_BIT : 0), c);
         exitNs[v] += c;
         if (waiting[v] !== 0) hot.waitExitNs[v] += c;
         if (mode[v] === MODE_GAP) {
@@ -417,8 +417,9 @@ export class Engine {
     const st = this.st;
     const vc = st.vcpus[v];
     st.hot.counts[(v * NE + kind) * ND + d]++;
-    if (st.hot.mode[v] === MODE_GAP && (vc.executing || d === Disp.STALLED)) st.hot.gapCounts[(v * NE + kind) * ND + d]++;
-    this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8), costNs);
+    const gap = st.hot.mode[v] === MODE_GAP && (vc.executing || d === Disp.STALLED);
+    if (gap) st.hot.gapCounts[(v * NE + kind) * ND + d]++;
+    this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8) | (gap ? EXIT_GAP_BIT : 0), costNs);
     if (d !== Disp.STALLED && vc.executing) {
       const end = st.now + costNs;
       st.hot.exitNs[v] += costNs;

@@ -9,7 +9,7 @@
 import { push } from '../../base/heap.ts';
 import { nextExpNs } from '../../base/prng.ts';
 import { EngineBug } from '../../base/assert.ts';
-import { L } from '../eventlog.ts';
+import { EXIT_GAP_BIT, L } from '../eventlog.ts';
 import { Disp, EXIT_IDS, EXIT_INDEX, NUM_EXITS, X } from '../exits.ts';
 import { attachedDisposition, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import { INV } from '../invariants.ts';
@@ -988,7 +988,7 @@ function consumeRing(e: Engine, v: number, by: number): void {
 export function stall(e: Engine, v: number, kind: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
-  e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8), st.worldSwitchNs);
+  e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
   e.produce(v, 2);
   e.fire(vc.ent, 'BLOCK');
   e.halt(v, `blocking exit ${exitName(kind)}: the Caretaker halts the pCPU until adoption`);
@@ -1000,9 +1000,9 @@ export function stall(e: Engine, v: number, kind: number): void {
 export function onExecuting(e: Engine, v: number): void {
   const vc = e.st.vcpus[v];
   if (vc.pendingAcks.length) {
-    const senders = vc.pendingAcks;
+    const ids = vc.pendingAcks;
     vc.pendingAcks = [];
-    for (const s of senders) shootdownAck(e, s, v);
+    for (const id of ids) shootdownAck(e, e.st.ipis[id].from, id);
   }
   if (vc.pendingTouch) {
     vc.pendingTouch = false;
@@ -1047,15 +1047,21 @@ export function shootdown(e: Engine, v: number, g: number): void {
   for (const tv of targets) {
     const tc = st.vcpus[tv];
     const id = st.ipis.length;
-    st.ipis.push({ id, from: vc.pcpu, to: tc.pcpu, purpose: 'guest', vcpu: tv, sentAt: st.now, arriveAt: st.now + st.sc.timing.guestIpi, status: 'delivered' });
+    // from: the sending vCPU (guest IPIs are vCPU to vCPU); the target acknowledges once it executes
+    st.ipis.push({ id, from: v, to: tc.pcpu, purpose: 'guest', vcpu: tv, sentAt: st.now, arriveAt: -1, status: 'flight' });
     e.log.push(st.now, L.IPI_SEND, st.pcpus[tc.pcpu].ent, id, (vc.pcpu << 16) | 5);
-    if (tc.executing) e.at(st.sc.timing.guestIpi, Q.ACK, v, tv);
-    else tc.pendingAcks.push(v);
+    if (tc.executing) e.at(st.sc.timing.guestIpi, Q.ACK, v, id);
+    else tc.pendingAcks.push(id);
   }
 }
 
-export function shootdownAck(e: Engine, sender: number, _from: number): void {
+/** The target of guest IPI `id` handled it (flushed its TLB) and acknowledged to the sender. */
+export function shootdownAck(e: Engine, sender: number, id: number): void {
   const st = e.st;
+  const ipi = st.ipis[id];
+  ipi.status = 'delivered';
+  ipi.arriveAt = st.now;
+  e.log.push(st.now, L.IPI_DELIVER, st.pcpus[ipi.to].ent, id, 0);
   const vc = st.vcpus[sender];
   if (vc.waitAcks <= 0) return;
   vc.waitAcks--;
@@ -1224,7 +1230,7 @@ export function endOfRun(e: Engine): void {
     e.check(INV.TRACE_CONSERVED, hot.ringProduced[v] === hot.ringConsumed[v] + hot.ringDropped[v] + hot.ringFill[v], () => `${e.vcpuName(v)} trace records not conserved`);
   }
   for (const ipi of st.ipis) {
-    if (ipi.purpose === 'guest' || ipi.arriveAt > st.now) continue;
+    if (ipi.purpose === 'guest' || ipi.arriveAt > st.now) continue; // guest IPIs wait for their target, by design
     e.check(INV.IPI_ACCOUNTED, ipi.status !== 'flight', () => `IPI ${ipi.id} to CPU ${ipi.to} neither delivered nor lost`);
   }
 }

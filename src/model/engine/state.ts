@@ -77,7 +77,7 @@ export interface VcpuRec {
   waitAcks: number;
   waitSince: Ns;
   waitNs: Ns;
-  /** Senders whose shootdown this vCPU must acknowledge once it executes again. */
+  /** Guest IPIs (ids) this vCPU must acknowledge once it executes again. */
   pendingAcks: number[];
   stallKind: number;
   stallSince: Ns;

@@ -1,0 +1,60 @@
+/** The details panel: what the selected mark is, the transition, functions and costs behind it, and its concept. */
+import { useStore } from 'zustand';
+import type { LabStore } from '../../store/lab.ts';
+import { CONCEPTS } from '../concepts.ts';
+import { describe } from '../describe.ts';
+import { presetById } from '../../model/presets.ts';
+import type { Arch } from '../../model/exits.ts';
+
+export function Details({ store }: { store: LabStore }) {
+  const selection = useStore(store, (s) => s.selection);
+  const data = useStore(store, (s) => s.data);
+  useStore(store, (s) => s.dataVersion);
+  const machines = useStore(store, (s) => s.machines);
+  const presetId = useStore(store, (s) => s.presetId);
+  const arch = ((presetById(presetId)?.scenario.host as { arch?: Arch } | undefined)?.arch ?? 'intel-vmx') as Arch;
+  if (!selection) {
+    return (
+      <section className="panel" aria-labelledby="details-h" data-testid="details">
+        <h3 id="details-h">Details</h3>
+        <p className="hint">Click a mark on the timeline — an IPI arrow, an exit, a state — to see what it is, the transition and kernel function behind it, and its cost.</p>
+      </section>
+    );
+  }
+  const d = describe(data, selection, machines, arch);
+  const concept = d.concept ? CONCEPTS[d.concept] : null;
+  return (
+    <section className="panel" aria-labelledby="details-h" data-testid="details">
+      <h3 id="details-h">Details</h3>
+      <p className="details-title" data-testid="details-title">
+        {d.title}
+      </p>
+      <dl className="kv">
+        {d.rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {d.related.length > 0 && (
+        <>
+          <h4>At the same instant</h4>
+          <ul className="related">
+            {d.related.map((r, i) => (
+              <li key={i}>{r}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {concept && (
+        <aside className="concept" aria-label={`Concept: ${concept.title}`}>
+          <strong>Concept: {concept.title}.</strong> {concept.text} <span className="source">Source: {concept.source}.</span>
+        </aside>
+      )}
+      <button type="button" className="link" onClick={() => store.getState().select(null)}>
+        clear selection
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,423 @@
+/**
+ * Draws the timeline on a canvas: state slices per lane, execution and waits, exits summarised
+ * per pixel (cumulative counts, so a million exits cost two binary searches per pixel and row),
+ * trace ring fill, IPIs as arrows between pCPU lanes, phases, invariant breaches, the cursor and
+ * the time axis. Framework-free: (context, inputs) → pixels.
+ */
+import { formatNs } from '../../base/time.ts';
+import type { TimelineData } from '../../store/logMirror.ts';
+import { AXIS_H, GUTTER, VCPU_ROWS, cpuLane, type Lane } from './lanes.ts';
+import { DISP_ROWS, GONE, IPI_COLORS, NEW_KERNEL_ONLINE, stateColor } from './palette.ts';
+
+export interface Viewport {
+  t0: number;
+  t1: number;
+  width: number;
+  height: number;
+}
+
+export interface RenderInput {
+  data: TimelineData;
+  lanes: Lane[];
+  view: Viewport;
+  cursor: number;
+  until: number;
+  ringCapacity: number;
+  selectedIpi: number;
+  selectedIndex: number;
+}
+
+/** Most IPI arrows drawn in one frame; beyond it, the densest ones are skipped (and said so). */
+export const MAX_ARROWS = 3000;
+
+export function xOf(v: Viewport, t: number): number {
+  return GUTTER + ((t - v.t0) / (v.t1 - v.t0)) * (v.width - GUTTER);
+}
+
+export function tOf(v: Viewport, x: number): number {
+  return v.t0 + ((x - GUTTER) / (v.width - GUTTER)) * (v.t1 - v.t0);
+}
+
+export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrows: number; skippedArrows: number } {
+  const { data, lanes, view } = inp;
+  const W = view.width;
+  ctx.clearRect(0, 0, W, view.height);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, W, view.height);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(GUTTER, 0, W - GUTTER, view.height);
+  ctx.clip();
+  const end = Math.max(inp.cursor, data.length ? data.t[data.length - 1] : 0);
+  for (const lane of lanes) {
+    switch (lane.kind) {
+      case 'vcpu':
+        drawStates(ctx, inp, lane, lane.y + VCPU_ROWS.state[0], VCPU_ROWS.state[1] - VCPU_ROWS.state[0], end);
+        drawExec(ctx, inp, lane, end);
+        drawExits(ctx, inp, lane);
+        break;
+      case 'ring':
+        drawRing(ctx, inp, lane);
+        break;
+      case 'invariants':
+        drawViolations(ctx, inp, lane);
+        break;
+      default:
+        drawStates(ctx, inp, lane, lane.y, lane.h, end);
+    }
+  }
+  drawPhases(ctx, inp);
+  const arrows = drawIpis(ctx, inp);
+  // cursor and the computed future beyond it
+  const xc = xOf(view, inp.cursor);
+  if (xc < W) {
+    ctx.fillStyle = 'rgba(240, 242, 245, 0.55)';
+    ctx.fillRect(Math.max(GUTTER, xc), AXIS_H, W - Math.max(GUTTER, xc), view.height - AXIS_H);
+  }
+  ctx.restore();
+  drawAxis(ctx, inp);
+  drawCursor(ctx, inp, xc);
+  drawGutter(ctx, inp);
+  return arrows;
+}
+
+function visibleRange(v: Viewport, a: number, b: number): [number, number] | null {
+  if (b < v.t0 || a > v.t1) return null;
+  return [Math.max(GUTTER, xOf(v, a)), Math.min(v.width, xOf(v, b))];
+}
+
+function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane, y: number, h: number, end: number): void {
+  const { data, view } = inp;
+  for (const ent of lane.ents) {
+    const info = data.entities[ent];
+    const init = data.initial.get(ent);
+    if (!info || !init) continue;
+    const list = data.changes.get(ent) ?? [];
+    const starts = [{ t: init.t, state: init.state }, ...list.map((c) => ({ t: c.t, state: c.state }))];
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i];
+      if (GONE.has(s.state)) continue;
+      const e = i + 1 < starts.length ? starts[i + 1].t : end;
+      const r = visibleRange(view, s.t, e);
+      if (!r) continue;
+      const w = Math.max(1, r[1] - r[0]);
+      let color = stateColor(info.machine, s.state);
+      if (info.machine === 'pcpu' && s.state === 'ONLINE' && i > 0 && newKernelOwns(data, ent, s.t)) color = NEW_KERNEL_ONLINE;
+      ctx.fillStyle = color;
+      ctx.fillRect(r[0], y, w, h);
+      if (w > 60 && h >= 11) {
+        ctx.fillStyle = '#1d2125';
+        ctx.font = '10px system-ui, sans-serif';
+        const label = s.state;
+        const tw = ctx.measureText(label).width;
+        if (tw + 6 < w) ctx.fillText(label, r[0] + Math.max(3, (w - tw) / 2), y + h / 2 + 3.5);
+      }
+    }
+  }
+}
+
+/** A pCPU brought ONLINE after the kexec jump belongs to the new kernel. */
+function newKernelOwns(data: TimelineData, _ent: number, t: number): boolean {
+  const jump = data.phases.find((p) => p.name === 'kexec');
+  return jump !== undefined && t > jump.t;
+}
+
+function drawExec(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane, end: number): void {
+  const { data, view } = inp;
+  const y = lane.y + VCPU_ROWS.exec[0];
+  const h = VCPU_ROWS.exec[1] - VCPU_ROWS.exec[0];
+  const list = data.exec.get(lane.vcpu) ?? [];
+  ctx.fillStyle = '#1d6b2a';
+  for (let i = 0; i < list.length; i++) {
+    if (!list[i].on) continue;
+    const e = i + 1 < list.length ? list[i + 1].t : end;
+    const r = visibleRange(view, list[i].t, e);
+    if (r) ctx.fillRect(r[0], y, Math.max(1, r[1] - r[0]), h);
+  }
+  const waits = data.waits.get(lane.vcpu) ?? [];
+  ctx.fillStyle = '#f28e2b';
+  for (let i = 0; i < waits.length; i++) {
+    if (!waits[i].on) continue;
+    const e = i + 1 < waits.length ? waits[i + 1].t : end;
+    const r = visibleRange(view, waits[i].t, e);
+    if (r) ctx.fillRect(r[0], y, Math.max(1, r[1] - r[0]), h);
+  }
+}
+
+/** Exits per pixel column and disposition row: presence, with density as opacity. */
+function drawExits(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): void {
+  const tr = inp.data.exits.get(lane.vcpu);
+  if (!tr || tr.n === 0) return;
+  const { view } = inp;
+  const rowH = (VCPU_ROWS.exits[1] - VCPU_ROWS.exits[0]) / DISP_ROWS.length;
+  const x0 = GUTTER;
+  const x1 = view.width;
+  const nsPerPx = (view.t1 - view.t0) / (view.width - GUTTER);
+  let lo = tr.lower(view.t0);
+  const cols = Math.ceil(x1 - x0);
+  const counts = new Uint32Array(cols * DISP_ROWS.length);
+  let any = false;
+  for (let c = 0; c < cols && lo < tr.n; c++) {
+    const tEnd = view.t0 + (c + 1) * nsPerPx;
+    if (tr.t[lo] >= tEnd) {
+      // skip empty columns quickly
+      const next = Math.floor((tr.t[lo] - view.t0) / nsPerPx);
+      if (next > c) c = next - 1;
+      continue;
+    }
+    const hi = tr.lower(tEnd);
+    for (let r = 0; r < DISP_ROWS.length; r++) {
+      const d = DISP_ROWS[r].disp;
+      const n = tr.cum[d][hi] - tr.cum[d][lo];
+      if (n) {
+        counts[c * DISP_ROWS.length + r] = n;
+        any = true;
+      }
+    }
+    lo = hi;
+  }
+  if (!any) return;
+  const levels = [1, 4, 32];
+  for (let r = 0; r < DISP_ROWS.length; r++) {
+    ctx.fillStyle = DISP_ROWS[r].color;
+    const y = lane.y + VCPU_ROWS.exits[0] + r * rowH;
+    for (let lv = 0; lv < levels.length; lv++) {
+      ctx.globalAlpha = 0.35 + 0.3 * lv;
+      const min = levels[lv];
+      const max = lv + 1 < levels.length ? levels[lv + 1] : Infinity;
+      for (let c = 0; c < cols; c++) {
+        const n = counts[c * DISP_ROWS.length + r];
+        // a stalled exit is rare and important: always full strength and 2 px wide
+        if (DISP_ROWS[r].disp === 2 && n && lv === levels.length - 1) {
+          ctx.fillRect(x0 + c - 0.5, y, 2, rowH - 0.5);
+          continue;
+        }
+        if (n >= min && n < max) ctx.fillRect(x0 + c, y, 1, rowH - 0.5);
+      }
+    }
+  }
+  ctx.globalAlpha = 1;
+}
+
+/** Trace ring fill over time: records written in the gap since the last drain, capped at the ring size. */
+function drawRing(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): void {
+  const { data, view, ringCapacity } = inp;
+  const tr = data.exits.get(lane.vcpu);
+  ctx.fillStyle = '#f4f4f4';
+  ctx.fillRect(GUTTER, lane.y, view.width - GUTTER, lane.h);
+  if (!tr || tr.n === 0) return;
+  const drains = data.drains.get(lane.vcpu) ?? [];
+  const cols = Math.ceil(view.width - GUTTER);
+  const nsPerPx = (view.t1 - view.t0) / cols;
+  for (let c = 0; c < cols; c++) {
+    const t = view.t0 + (c + 1) * nsPerPx;
+    let since = -Infinity;
+    for (const d of drains) if (d.t <= t) since = d.t;
+    const i1 = tr.lower(t);
+    const i0 = since === -Infinity ? 0 : tr.lower(since + 1);
+    const produced = tr.gapCum[i1] - tr.gapCum[i0];
+    if (!produced) continue;
+    const fill = Math.min(1, produced / ringCapacity);
+    ctx.fillStyle = produced > ringCapacity ? '#e15759' : '#59a14f';
+    const h = Math.max(1, fill * (lane.h - 1));
+    ctx.fillRect(GUTTER + c, lane.y + lane.h - h, 1, h);
+  }
+}
+
+function drawViolations(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): void {
+  ctx.fillStyle = '#d62728';
+  for (const v of inp.data.violations) {
+    const x = xOf(inp.view, v.t);
+    if (x < GUTTER || x > inp.view.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, lane.y + 1);
+    ctx.lineTo(x + 5, lane.y + lane.h - 1);
+    ctx.lineTo(x - 5, lane.y + lane.h - 1);
+    ctx.closePath();
+    ctx.fill();
+  }
+}
+
+function drawPhases(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
+  const { view } = inp;
+  ctx.strokeStyle = 'rgba(60, 60, 60, 0.45)';
+  ctx.setLineDash([3, 3]);
+  for (const p of inp.data.phases) {
+    const x = Math.round(xOf(view, p.t)) + 0.5;
+    if (x < GUTTER || x > view.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, AXIS_H);
+    ctx.lineTo(x, view.height);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+}
+
+function drawIpis(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrows: number; skippedArrows: number } {
+  const { data, lanes, view } = inp;
+  let drawn = 0;
+  let skipped = 0;
+  const pxPerNs = (view.width - GUTTER) / (view.t1 - view.t0);
+  for (const ipi of data.ipis) {
+    if (!ipi) continue;
+    const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
+    if (arrive < view.t0 || ipi.sendT > view.t1) continue;
+    const from = cpuLane(lanes, ipi.from);
+    const to = cpuLane(lanes, ipi.to);
+    if (!from || !to) continue;
+    if (drawn >= MAX_ARROWS && ipi.id !== inp.selectedIpi) {
+      skipped++;
+      continue;
+    }
+    drawn++;
+    const x1 = xOf(view, ipi.sendT);
+    const x2 = xOf(view, arrive);
+    const y1 = from.y + from.h / 2;
+    const y2 = to === from ? to.y + to.h : to.y + to.h / 2;
+    const selected = ipi.id === inp.selectedIpi;
+    ctx.strokeStyle = IPI_COLORS[ipi.purpose] ?? '#888';
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.lineWidth = selected ? 3 : ipi.purpose === 'guest' ? 0.8 : 1.5;
+    ctx.globalAlpha = ipi.purpose === 'guest' && !selected ? 0.5 : 1;
+    if (ipi.status === 'lost') ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x2, y2);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const len = Math.hypot(x2 - x1, y2 - y1);
+    if (len > 6) {
+      const a = Math.atan2(y2 - y1, x2 - x1);
+      ctx.beginPath();
+      ctx.moveTo(x2, y2);
+      ctx.lineTo(x2 - 6 * Math.cos(a - 0.4), y2 - 6 * Math.sin(a - 0.4));
+      ctx.lineTo(x2 - 6 * Math.cos(a + 0.4), y2 - 6 * Math.sin(a + 0.4));
+      ctx.closePath();
+      ctx.fill();
+    }
+    if (ipi.status === 'lost') {
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(x2 - 4, y2 - 4);
+      ctx.lineTo(x2 + 4, y2 + 4);
+      ctx.moveTo(x2 + 4, y2 - 4);
+      ctx.lineTo(x2 - 4, y2 + 4);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 1;
+    void pxPerNs;
+  }
+  return { arrows: drawn, skippedArrows: skipped };
+}
+
+function drawCursor(ctx: CanvasRenderingContext2D, inp: RenderInput, xc: number): void {
+  if (xc < GUTTER || xc > inp.view.width) return;
+  ctx.strokeStyle = '#c0392b';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(Math.round(xc) + 0.5, 0);
+  ctx.lineTo(Math.round(xc) + 0.5, inp.view.height);
+  ctx.stroke();
+  ctx.lineWidth = 1;
+  ctx.fillStyle = '#c0392b';
+  ctx.beginPath();
+  ctx.moveTo(xc - 5, 0);
+  ctx.lineTo(xc + 5, 0);
+  ctx.lineTo(xc, 7);
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** Tick step: 1, 2 or 5 times a power of ten ns, about every 110 px. */
+export function tickStep(nsPerPx: number): number {
+  const raw = nsPerPx * 110;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+function drawAxis(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
+  const { view } = inp;
+  ctx.fillStyle = '#f7f7f5';
+  ctx.fillRect(GUTTER, 0, view.width - GUTTER, AXIS_H);
+  ctx.strokeStyle = '#c9ccd0';
+  ctx.beginPath();
+  ctx.moveTo(GUTTER, AXIS_H - 0.5);
+  ctx.lineTo(view.width, AXIS_H - 0.5);
+  ctx.stroke();
+  const nsPerPx = (view.t1 - view.t0) / (view.width - GUTTER);
+  const step = tickStep(nsPerPx);
+  ctx.fillStyle = '#3a4048';
+  ctx.font = '10px ui-monospace, Menlo, monospace';
+  const first = Math.ceil(view.t0 / step) * step;
+  for (let t = first; t <= view.t1; t += step) {
+    const x = Math.round(xOf(view, t)) + 0.5;
+    ctx.strokeStyle = '#9aa0a6';
+    ctx.beginPath();
+    ctx.moveTo(x, AXIS_H - 6);
+    ctx.lineTo(x, AXIS_H);
+    ctx.stroke();
+    ctx.fillText(tickLabel(t, step), x + 3, 11);
+  }
+  // phase names under the ticks; a name that would overlap the previous one is shortened to a dot
+  ctx.font = '600 10px system-ui, sans-serif';
+  let lastEnd = -Infinity;
+  for (const p of inp.data.phases) {
+    const x = xOf(view, p.t);
+    if (x < GUTTER || x > view.width) continue;
+    const w = ctx.measureText(p.name).width;
+    ctx.fillStyle = '#2f3337';
+    if (x + 3 > lastEnd) {
+      ctx.fillText(p.name, x + 3, AXIS_H - 3);
+      lastEnd = x + 3 + w + 4;
+    } else {
+      ctx.fillRect(x - 1, AXIS_H - 6, 3, 3);
+    }
+  }
+}
+
+/** Seconds with as many decimals as the tick step needs. */
+export function tickLabel(t: number, step: number): string {
+  if (step >= 1e9) return `${t / 1e9}s`;
+  const decimals = Math.max(0, Math.min(9, Math.ceil(-Math.log10(step / 1e9))));
+  const s = (t / 1e9).toFixed(decimals);
+  return `${s}s`;
+}
+
+function drawGutter(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
+  const { lanes, view } = inp;
+  ctx.fillStyle = '#f7f7f5';
+  ctx.fillRect(0, 0, GUTTER, view.height);
+  ctx.strokeStyle = '#c9ccd0';
+  ctx.beginPath();
+  ctx.moveTo(GUTTER - 0.5, 0);
+  ctx.lineTo(GUTTER - 0.5, view.height);
+  ctx.stroke();
+  ctx.fillStyle = '#3a4048';
+  ctx.font = '10px ui-monospace, Menlo, monospace';
+  ctx.fillText(`${formatNs(view.t1 - view.t0)} in view`, 6, 14);
+  let group = '';
+  for (const l of lanes) {
+    if (l.group !== group) {
+      group = l.group;
+      ctx.fillStyle = '#8a9099';
+      ctx.font = '600 9px system-ui, sans-serif';
+      ctx.fillText(group.toUpperCase(), 6, l.y - 1);
+    }
+    ctx.fillStyle = '#1d2125';
+    ctx.font = '11px system-ui, sans-serif';
+    const mid = l.kind === 'vcpu' ? l.y + 10 : l.y + l.h / 2 + 4;
+    ctx.fillText(l.label, 8, mid);
+    if (l.sub && l.h >= 14) {
+      ctx.fillStyle = '#6b727b';
+      ctx.font = '9px system-ui, sans-serif';
+      ctx.fillText(l.sub, l.kind === 'vcpu' ? 8 : 96, l.kind === 'vcpu' ? l.y + 21 : mid);
+    }
+    if (l.kind === 'vcpu') {
+      ctx.fillStyle = '#6b727b';
+      ctx.font = '9px system-ui, sans-serif';
+      ctx.fillText('exits ▸', GUTTER - 40, l.y + VCPU_ROWS.exits[0] + 12);
+    }
+  }
+}
