@@ -6,7 +6,9 @@ import { nextExpNs, nextFloat, seedPrng } from '../src/base/prng.ts';
 import { parseScenario } from '../src/model/scenario.ts';
 import { Simulation } from '../src/sim/simulation.ts';
 import { L } from '../src/model/eventlog.ts';
-import { BENCH_64 } from './scenarios.ts';
+import { presetById } from '../src/model/presets.ts';
+
+const BENCH_64 = presetById('bench-64x20k')!.scenario as { title: string };
 
 const now = () => performance.now();
 

@@ -224,6 +224,44 @@ export const PRESETS: readonly Preset[] = [
       },
     ),
   },
+  {
+    id: 'scale-64-vcpus',
+    summary: 'Eight VMs of eight vCPUs through one update: about a million exits on the timeline',
+    scenario: scenario(
+      '64 vCPUs at scale',
+      'Eight 8-vCPU idle VMs on a 72-CPU host (CPUs 0-7 housekeeping) go through one live update with a 3 s kexec gap: about a million exits, all drawn with per-pixel summaries.',
+      {
+        host: { ...HOST, cpus: 72, housekeeping: '0-7' },
+        vms: Array.from({ length: 8 }, (_, i) => ({
+          name: `vm${i}`,
+          vcpus: 8,
+          pinning: Array.from({ length: 8 }, (_, k) => 8 + i * 8 + k),
+          workload: 'idle',
+        })),
+        timing: { kexecGap: '3s', earlyBoot: '500ms' },
+        until: '8s',
+      },
+    ),
+  },
+  {
+    id: 'bench-64x20k',
+    summary: 'The benchmark load: 64 vCPUs at 20,000 exits a second each (design.md §7)',
+    scenario: scenario(
+      'Benchmark: 64 vCPUs × 20k exits/s',
+      'The load of design.md §7: eight 8-vCPU VMs whose idle profile is scaled ten times (about 20,000 exits a second per vCPU), through one live update with a 3 s kexec gap.',
+      {
+        host: { ...HOST, cpus: 72, housekeeping: '0-7' },
+        vms: Array.from({ length: 8 }, (_, i) => ({
+          name: `vm${i}`,
+          vcpus: 8,
+          pinning: Array.from({ length: 8 }, (_, k) => 8 + i * 8 + k),
+          workload: { profile: 'idle', scale: 10 },
+        })),
+        timing: { kexecGap: '3s', earlyBoot: '500ms' },
+        until: '6s',
+      },
+    ),
+  },
 ];
 
 export const DEFAULT_PRESET = 'converged-idle';

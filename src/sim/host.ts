@@ -22,7 +22,11 @@ export class SimHost {
         this.scenario = r.scenario;
         this.sim = new Simulation(r.scenario);
         this.other.clear();
-        return { op: 'load', result: { ok: true, until: r.scenario.until, title: r.scenario.title, design: r.scenario.design, description: r.scenario.description } };
+        const sc = r.scenario;
+        return {
+          op: 'load',
+          result: { ok: true, until: sc.until, title: sc.title, design: sc.design, description: sc.description, ringCapacity: sc.caretaker.traceRingRecords, estimatedEvents: estimateEvents(sc) },
+        };
       }
       if (req.op === 'machines') {
         return {
@@ -69,6 +73,16 @@ export class SimHost {
     this.other.set(design, rep);
     return rep;
   }
+}
+
+/** About how many exits a whole run logs: every vCPU at its workload's rate for the whole run. */
+export function estimateEvents(sc: ResolvedScenario): number {
+  let perSec = 0;
+  for (const vm of sc.vms) {
+    const rate = Object.values(vm.rates).reduce((a, b) => a + b, 0) + vm.devices.reduce((a, d) => a + (d.kind === 'emulated' ? d.accessesPerSec : d.interruptsPerSec), 0);
+    perSec += rate * vm.vcpus;
+  }
+  return Math.round((perSec * sc.until) / 1e9);
 }
 
 /** A resolved scenario back in the input format (durations as integer ns are valid input). */

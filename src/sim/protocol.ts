@@ -48,7 +48,9 @@ export interface MachineGraph {
   edges: { from: string; event: string; to: string }[];
 }
 
-export type LoadResult = { ok: true; until: Ns; title: string; design: string; description: string } | { ok: false; errors: SchemaError[] };
+export type LoadResult =
+  | { ok: true; until: Ns; title: string; design: string; description: string; ringCapacity: number; estimatedEvents: number }
+  | { ok: false; errors: SchemaError[] };
 
 export type SimResponse =
   | { op: 'load'; result: LoadResult }

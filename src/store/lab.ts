@@ -16,6 +16,9 @@ import { TimelineData } from './logMirror.ts';
 
 export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: number };
 
+/** Runs estimated above this many events open at t = 0 instead of being computed whole at load. */
+export const LARGE_RUN_EVENTS = 2_500_000;
+
 /** Playback speeds: simulated time per wall time, from 100× down to 1/10⁶. */
 export const SPEEDS = [100, 10, 1, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6] as const;
 
@@ -140,12 +143,14 @@ export function createLabStore(client: SimClient) {
             return;
           }
           const data = new TimelineData();
-          // the lab opens on the whole cycle: run to the end, then show all of it
-          const adv = await client.runUntil(loaded.until, data.have());
+          // the lab opens on the whole cycle: run to the end and show all of it, unless the run is
+          // too large to hold at once: then it opens at the start, to be played
+          const large = loaded.estimatedEvents > LARGE_RUN_EVENTS;
+          const adv = await client.runUntil(large ? 0 : loaded.until, data.have());
           if (adv.delta) data.ingest(adv.delta);
           const [report, classicReport, machines] = await Promise.all([
             client.report(),
-            loaded.design === 'classic' ? Promise.resolve(null) : client.report('classic').catch(() => null),
+            loaded.design === 'classic' || large ? Promise.resolve(null) : client.report('classic').catch(() => null),
             get().machines.length ? Promise.resolve(get().machines) : client.machines(),
           ]);
           if (mine !== loadSeq) return;
@@ -155,7 +160,8 @@ export function createLabStore(client: SimClient) {
             description: loaded.description,
             design: loaded.design,
             until: loaded.until,
-            ringCapacity: Number((preset.scenario.caretaker as { traceRingRecords?: number } | undefined)?.traceRingRecords ?? 32768),
+            ringCapacity: loaded.ringCapacity,
+            message: large ? `about ${(loaded.estimatedEvents / 1e6).toFixed(1)} million events: the run starts at 0, press play` : null,
             data,
             dataVersion: data.version,
             cursor: adv.snapshot.now,

@@ -43,7 +43,7 @@ export function App({ store }: { store: LabStore }) {
         <h2 data-testid="title">{title || presetId}</h2>
         <p className="description">{description}</p>
         <p role="status" data-testid="status" className={`status ${status}`}>
-          {status === 'loading' ? 'running the scenario…' : status === 'error' ? `error: ${message ?? 'invalid scenario'}` : ''}
+          {status === 'loading' ? 'running the scenario…' : status === 'error' ? `error: ${message ?? 'invalid scenario'}` : (message ?? '')}
         </p>
         {errors.length > 0 && (
           <ul className="errors">

@@ -6,6 +6,8 @@
  */
 import type { RunReport } from '../model/report.ts';
 import type { LabStore } from '../store/lab.ts';
+import { presetById } from '../model/presets.ts';
+import { workerClient } from '../sim/client.ts';
 
 export interface CaretakerLabApi {
   ready(): Promise<void>;
@@ -16,6 +18,11 @@ export interface CaretakerLabApi {
   view(): { t0: number; t1: number };
   setView(t0: number, t1: number): void;
   cursor(): number;
+  /**
+   * How fast a fresh Worker advances a preset, in simulated seconds per wall second, stepping
+   * `stepMs` of simulated time per request for `simSeconds` (the benchmark's real-time check).
+   */
+  measureRealtime(presetId: string, simSeconds: number, stepMs?: number): Promise<{ simPerWall: number; maxStepWallMs: number }>;
 }
 
 declare global {
@@ -59,5 +66,24 @@ export function installAutomation(store: LabStore): void {
     view: () => ({ ...store.getState().view }),
     setView: (t0, t1) => store.getState().setView(t0, t1),
     cursor: () => store.getState().cursor,
+    async measureRealtime(presetId, simSeconds, stepMs = 16) {
+      const preset = presetById(presetId);
+      if (!preset) throw new Error(`unknown preset ${presetId}`);
+      const client = workerClient(new Worker(new URL('../sim/worker.ts', import.meta.url), { type: 'module' }));
+      try {
+        const loaded = await client.load(preset.scenario);
+        if (!loaded.ok) throw new Error('invalid preset');
+        let maxStep = 0;
+        const start = performance.now();
+        for (let t = stepMs * 1e6; t <= simSeconds * 1e9; t += stepMs * 1e6) {
+          const t0 = performance.now();
+          await client.runUntil(t);
+          maxStep = Math.max(maxStep, performance.now() - t0);
+        }
+        return { simPerWall: simSeconds / ((performance.now() - start) / 1000), maxStepWallMs: maxStep };
+      } finally {
+        client.dispose();
+      }
+    },
   };
 }

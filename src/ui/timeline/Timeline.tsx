@@ -8,7 +8,7 @@ import { select, zoom as d3zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavi
 import type { LabStore } from '../../store/lab.ts';
 import { describe } from '../describe.ts';
 import { buildLanes, lanesHeight, type Lane } from './lanes.ts';
-import { GUTTER } from './lanes.ts';
+import { AXIS_H, GUTTER } from './lanes.ts';
 import { hitTest } from './hit.ts';
 import { render, xOf, type RenderInput } from './render.ts';
 
@@ -37,6 +37,7 @@ export function Timeline({ store }: { store: LabStore }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [height, setHeight] = useState(400);
+  const [viewportH, setViewportH] = useState(400);
 
   useEffect(() => {
     const el = canvas.current!;
@@ -51,13 +52,15 @@ export function Timeline({ store }: { store: LabStore }) {
       x: (t) => xOf(input().view, t),
       laneY: (key) => {
         const l = input().lanes.find((x) => x.key === key);
-        return l ? l.y + l.h / 2 : NaN;
+        return l ? l.y + l.h / 2 - box.scrollTop : NaN;
       },
     };
     window.__timelineStats = stats;
     let lanes: Lane[] = [];
     let lanesVersion = -1;
     let width = box.clientWidth || 1000;
+    // the canvas shows a window of the lanes (virtual scrolling): at most 72% of the window's height
+    const viewportHeight = () => Math.min(lanesHeight(lanes), Math.max(320, Math.round(window.innerHeight * 0.72)));
     let frame = 0;
     let applying = false;
 
@@ -66,13 +69,13 @@ export function Timeline({ store }: { store: LabStore }) {
       if (lanesVersion !== s.dataVersion) {
         lanes = buildLanes(s.data, s.snapshot);
         lanesVersion = s.dataVersion;
-        const h = lanesHeight(lanes);
-        if (h !== el.height / (window.devicePixelRatio || 1)) setHeight(h);
+        setHeight(lanesHeight(lanes));
+        setViewportH(viewportHeight());
       }
       return {
         data: s.data,
         lanes,
-        view: { t0: s.view.t0, t1: s.view.t1, width, height: lanesHeight(lanes) },
+        view: { t0: s.view.t0, t1: s.view.t1, width, height: viewportHeight(), scrollY: box.scrollTop },
         cursor: s.cursor,
         until: s.until,
         ringCapacity: s.ringCapacity,
@@ -147,16 +150,21 @@ export function Timeline({ store }: { store: LabStore }) {
     });
     const ro = new ResizeObserver(() => {
       width = box.clientWidth || width;
+      setViewportH(viewportHeight());
       syncZoom();
       schedule();
     });
     ro.observe(box);
+    const onScroll = () => schedule();
+    box.addEventListener('scroll', onScroll);
     syncZoom();
     schedule();
 
+    /** Pointer position in lane coordinates (the axis stays put; lanes scroll under it). */
     const pos = (ev: MouseEvent) => {
       const r = el.getBoundingClientRect();
-      return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+      const y = ev.clientY - r.top;
+      return { x: ev.clientX - r.left, y: y < AXIS_H ? y : y + box.scrollTop, screenY: y };
     };
     // d3-zoom stops mousedown from propagating and suppresses the click that ends a drag
     const onClick = (ev: MouseEvent) => {
@@ -178,7 +186,7 @@ export function Timeline({ store }: { store: LabStore }) {
         setTip(null);
         return;
       }
-      setTip({ x: p.x, y: p.y, text: describe(s.data, hit, s.machines).title });
+      setTip({ x: p.x, y: p.screenY + box.scrollTop, text: describe(s.data, hit, s.machines).title });
     };
     const onLeave = () => setTip(null);
     el.addEventListener('click', onClick);
@@ -226,6 +234,7 @@ export function Timeline({ store }: { store: LabStore }) {
       el.removeEventListener('mousemove', onMove);
       el.removeEventListener('mouseleave', onLeave);
       box.removeEventListener('keydown', onKey);
+      box.removeEventListener('scroll', onScroll);
       sel.on('.zoom', null);
     };
   }, [store]);
@@ -239,7 +248,9 @@ export function Timeline({ store }: { store: LabStore }) {
       aria-label="Timeline. W or Up zooms in, S or Down zooms out, A or Left pans left, D or Right pans right; click a mark for its details, click the time axis to move the cursor."
       data-testid="timeline"
     >
-      <canvas ref={canvas} height={height} role="img" aria-label="Timeline of the live update: kernels, LUO and KHO, pCPUs, vCPUs with their exits, Caretakers, trace rings and invariants" />
+      <div className="lanes-spacer" style={{ height }}>
+        <canvas ref={canvas} height={viewportH} role="img" aria-label="Timeline of the live update: kernels, LUO and KHO, pCPUs, vCPUs with their exits, Caretakers, trace rings and invariants" />
+      </div>
       {tip && (
         <div className="tip" style={{ left: tip.x + 12, top: tip.y + 12 }} role="tooltip">
           {tip.text}

@@ -13,7 +13,10 @@ export interface Viewport {
   t0: number;
   t1: number;
   width: number;
+  /** Height of the canvas (the visible part of the lanes, plus the axis). */
   height: number;
+  /** How far the lanes are scrolled: a lane at y is drawn at y - scrollY. */
+  scrollY: number;
 }
 
 export interface RenderInput {
@@ -46,10 +49,14 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
   ctx.fillRect(0, 0, W, view.height);
   ctx.save();
   ctx.beginPath();
-  ctx.rect(GUTTER, 0, W - GUTTER, view.height);
+  ctx.rect(GUTTER, AXIS_H, W - GUTTER, view.height - AXIS_H);
   ctx.clip();
+  ctx.translate(0, -view.scrollY);
   const end = Math.max(inp.cursor, data.length ? data.t[data.length - 1] : 0);
+  const top = view.scrollY;
+  const bottom = view.scrollY + view.height;
   for (const lane of lanes) {
+    if (lane.y + lane.h < top || lane.y > bottom) continue; // only lanes in the scroll viewport
     switch (lane.kind) {
       case 'vcpu':
         drawStates(ctx, inp, lane, lane.y + VCPU_ROWS.state[0], VCPU_ROWS.state[1] - VCPU_ROWS.state[0], end);
@@ -72,7 +79,7 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
   const xc = xOf(view, inp.cursor);
   if (xc < W) {
     ctx.fillStyle = 'rgba(240, 242, 245, 0.55)';
-    ctx.fillRect(Math.max(GUTTER, xc), AXIS_H, W - Math.max(GUTTER, xc), view.height - AXIS_H);
+    ctx.fillRect(Math.max(GUTTER, xc), view.scrollY, W - Math.max(GUTTER, xc), view.height);
   }
   ctx.restore();
   drawAxis(ctx, inp);
@@ -177,23 +184,26 @@ function drawExits(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane):
     lo = hi;
   }
   if (!any) return;
-  const levels = [1, 4, 32];
-  for (let r = 0; r < DISP_ROWS.length; r++) {
+  // runs of adjacent columns with the same density level become one rectangle
+  const R = DISP_ROWS.length;
+  const level = (n: number) => (n === 0 ? -1 : n < 4 ? 0 : n < 32 ? 1 : 2);
+  for (let r = 0; r < R; r++) {
+    const stalledRow = DISP_ROWS[r].disp === 2;
     ctx.fillStyle = DISP_ROWS[r].color;
     const y = lane.y + VCPU_ROWS.exits[0] + r * rowH;
-    for (let lv = 0; lv < levels.length; lv++) {
-      ctx.globalAlpha = 0.35 + 0.3 * lv;
-      const min = levels[lv];
-      const max = lv + 1 < levels.length ? levels[lv + 1] : Infinity;
-      for (let c = 0; c < cols; c++) {
-        const n = counts[c * DISP_ROWS.length + r];
-        // a stalled exit is rare and important: always full strength and 2 px wide
-        if (DISP_ROWS[r].disp === 2 && n && lv === levels.length - 1) {
-          ctx.fillRect(x0 + c - 0.5, y, 2, rowH - 0.5);
-          continue;
-        }
-        if (n >= min && n < max) ctx.fillRect(x0 + c, y, 1, rowH - 0.5);
+    let runStart = 0;
+    let runLevel = -1;
+    for (let c = 0; c <= cols; c++) {
+      const lv = c < cols ? (stalledRow && counts[c * R + r] ? 2 : level(counts[c * R + r])) : -2;
+      if (lv === runLevel) continue;
+      if (runLevel >= 0) {
+        ctx.globalAlpha = 0.35 + 0.3 * runLevel;
+        // a stalled exit is rare and important: full strength and at least 2 px wide
+        if (stalledRow) ctx.fillRect(x0 + runStart - 0.5, y, c - runStart + 1, rowH - 0.5);
+        else ctx.fillRect(x0 + runStart, y, c - runStart, rowH - 0.5);
       }
+      runStart = c;
+      runLevel = lv;
     }
   }
   ctx.globalAlpha = 1;
@@ -209,19 +219,36 @@ function drawRing(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): 
   const drains = data.drains.get(lane.vcpu) ?? [];
   const cols = Math.ceil(view.width - GUTTER);
   const nsPerPx = (view.t1 - view.t0) / cols;
+  let d = 0;
+  let since = -Infinity;
+  let i0 = 0;
+  let i1 = tr.lower(view.t0);
+  // columns with the same height and colour are drawn as one rectangle
+  let runStart = 0;
+  let runH = 0;
+  let runOver = false;
+  const flush = (c: number) => {
+    if (runH > 0) {
+      ctx.fillStyle = runOver ? '#e15759' : '#59a14f';
+      ctx.fillRect(GUTTER + runStart, lane.y + lane.h - runH, c - runStart, runH);
+    }
+  };
   for (let c = 0; c < cols; c++) {
     const t = view.t0 + (c + 1) * nsPerPx;
-    let since = -Infinity;
-    for (const d of drains) if (d.t <= t) since = d.t;
-    const i1 = tr.lower(t);
-    const i0 = since === -Infinity ? 0 : tr.lower(since + 1);
-    const produced = tr.gapCum[i1] - tr.gapCum[i0];
-    if (!produced) continue;
-    const fill = Math.min(1, produced / ringCapacity);
-    ctx.fillStyle = produced > ringCapacity ? '#e15759' : '#59a14f';
-    const h = Math.max(1, fill * (lane.h - 1));
-    ctx.fillRect(GUTTER + c, lane.y + lane.h - h, 1, h);
+    while (d < drains.length && drains[d].t <= t) since = drains[d++].t;
+    if (since !== -Infinity && (i0 === 0 || tr.t[i0 - 1] > since)) i0 = tr.lower(since + 1);
+    while (i1 < tr.n && tr.t[i1] < t) i1++;
+    const produced = Math.max(0, tr.gapCum[i1] - tr.gapCum[since === -Infinity ? 0 : i0]);
+    const h = produced ? Math.max(1, Math.round(Math.min(1, produced / ringCapacity) * (lane.h - 1))) : 0;
+    const over = produced > ringCapacity;
+    if (h !== runH || over !== runOver) {
+      flush(c);
+      runStart = c;
+      runH = h;
+      runOver = over;
+    }
   }
+  flush(cols);
 }
 
 function drawViolations(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): void {
@@ -246,8 +273,8 @@ function drawPhases(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
     const x = Math.round(xOf(view, p.t)) + 0.5;
     if (x < GUTTER || x > view.width) continue;
     ctx.beginPath();
-    ctx.moveTo(x, AXIS_H);
-    ctx.lineTo(x, view.height);
+    ctx.moveTo(x, view.scrollY + AXIS_H);
+    ctx.lineTo(x, view.scrollY + view.height);
     ctx.stroke();
   }
   ctx.setLineDash([]);
@@ -389,14 +416,16 @@ function drawGutter(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
   const { lanes, view } = inp;
   ctx.fillStyle = '#f7f7f5';
   ctx.fillRect(0, 0, GUTTER, view.height);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, AXIS_H, GUTTER, view.height - AXIS_H);
+  ctx.clip();
+  ctx.translate(0, -view.scrollY);
   ctx.strokeStyle = '#c9ccd0';
   ctx.beginPath();
   ctx.moveTo(GUTTER - 0.5, 0);
   ctx.lineTo(GUTTER - 0.5, view.height);
   ctx.stroke();
-  ctx.fillStyle = '#3a4048';
-  ctx.font = '10px ui-monospace, Menlo, monospace';
-  ctx.fillText(`${formatNs(view.t1 - view.t0)} in view`, 6, 14);
   let group = '';
   for (const l of lanes) {
     if (l.group !== group) {
@@ -420,4 +449,8 @@ function drawGutter(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
       ctx.fillText('exits ▸', GUTTER - 40, l.y + VCPU_ROWS.exits[0] + 12);
     }
   }
+  ctx.restore();
+  ctx.fillStyle = '#3a4048';
+  ctx.font = '10px ui-monospace, Menlo, monospace';
+  ctx.fillText(`${formatNs(view.t1 - view.t0)} in view`, 6, 14);
 }
