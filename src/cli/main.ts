@@ -1,7 +1,7 @@
 /**
  * The command line of design.md §4: run, presets, show, validate. Exit codes: 0 ran with no
  * invariant violated (or valid input), 1 an invariant was violated, 2 bad input (the message
- * names the file, the JSON path or line, and what was expected).
+ * names the file, the JSON path or line, and what was expected), 3 an internal error of the lab.
  */
 import { readFile } from 'node:fs/promises';
 import { parseJson } from '../base/jsonpos.ts';
@@ -52,7 +52,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`caretaker-lab: ${err.message}\n`);
       return 2;
     }
-    throw err;
+    // not the input's fault: a bug in the lab, with its own exit status
+    io.err(`caretaker-lab: internal error (please report it with the scenario): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 3;
   }
 }
 
@@ -81,7 +83,7 @@ function parseFlags(args: string[], allowed: string[]): Flags {
     if (v === undefined) throw new BadInput(`--${name} needs a value`);
     if (name === 'until') {
       const ns = parseDuration(/^\d+$/.test(v) ? Number(v) : v);
-      if (ns === null || ns <= 0) throw new BadInput(`--until ${JSON.stringify(v)}: expected a duration such as "12s" or "250ms"`);
+      if (ns === null || ns <= 0 || ns > 600_000_000_000) throw new BadInput(`--until ${JSON.stringify(v)}: expected a duration such as "12s" or "250ms", at most 10 minutes`);
       f.until = ns;
     } else if (name === 'seed') {
       const n = Number(v);

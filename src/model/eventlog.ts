@@ -32,6 +32,9 @@ export const L = {
 /** In an EXIT record's `a`: bits 0-7 the exit kind, 8-11 the disposition, bit 12 set when the vCPU ran detached in the gap. */
 export const EXIT_GAP_BIT = 1 << 12;
 
+/** IPI purposes by the code IPI records carry in the low 16 bits of `b` (from CPU in the high bits). Append only. */
+export const IPI_PURPOSE_NAMES = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest'] as const;
+
 export const LOG_KIND_NAMES = ['exit', 'transition', 'ipi-send', 'ipi-deliver', 'ipi-lost', 'phase', 'op', 'kho', 'trace', 'invariant', 'step', 'fault', 'exec', 'wait', 'irq', 'message'];
 
 interface Chunk {

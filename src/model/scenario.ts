@@ -39,7 +39,11 @@ const cpuList = (description: string, def: string) =>
 const timingSchema = s.object(
   {
     ...Object.fromEntries(
-      TIMING_KEYS.map((k) => [k, s.duration({ description: TIMING_DEFS[k].description, default: TIMING_DEFS[k].default, source: TIMING_DEFS[k].source, max: MAX_UNTIL })]),
+      TIMING_KEYS.map((k) => [
+        k,
+        // re-kicks at 0 ns would repeat forever at one instant
+        s.duration({ description: TIMING_DEFS[k].description, default: TIMING_DEFS[k].default, source: TIMING_DEFS[k].source, max: MAX_UNTIL, min: k === 'attachRekick' ? 1000 : undefined }),
+      ]),
     ),
     exitCycles: s.object(
       Object.fromEntries(
@@ -360,7 +364,9 @@ export function parseScenario(input: unknown): ParseResult {
   const host = obj(raw.host);
   const feats = obj(host.features);
   const hk = host.housekeeping;
-  const housekeeping = typeof hk === 'string' ? parseCpuList(hk)! : Array.isArray(hk) ? [...new Set(hk as number[])].sort((a, b) => a - b) : [0, 1];
+  const parsedHk = typeof hk === 'string' ? parseCpuList(hk) : Array.isArray(hk) ? [...new Set(hk as number[])].sort((a, b) => a - b) : [0, 1];
+  if (parsedHk === null) return { ok: false, errors: [{ path: '$.host.housekeeping', message: `expected a cpulist whose ranges go low to high, such as "0-1,4", got ${JSON.stringify(hk)}` }] };
+  const housekeeping = parsedHk;
   const cpus = (host.cpus as number | undefined) ?? 8;
   const features = {
     apicv: (feats.apicv as boolean | undefined) ?? true,

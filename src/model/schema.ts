@@ -22,7 +22,7 @@ export type Schema =
   | ({ kind: 'boolean' } & Meta)
   | ({ kind: 'string'; minLength?: number; maxLength?: number; pattern?: string; patternText?: string } & Meta)
   | ({ kind: 'enum'; values: readonly (string | number)[] } & Meta)
-  | ({ kind: 'duration'; max?: number } & Meta)
+  | ({ kind: 'duration'; min?: number; max?: number } & Meta)
   | ({ kind: 'union'; variants: Schema[]; expected: string; discriminator?: string } & Meta)
   | ({ kind: 'record'; keys: readonly string[]; values: Schema; keyText: string } & Meta);
 
@@ -41,7 +41,7 @@ export const s = {
   boolean: (meta: Meta = {}): Schema => ({ kind: 'boolean', ...meta }),
   string: (meta: Meta & { minLength?: number; maxLength?: number; pattern?: string; patternText?: string } = {}): Schema => ({ kind: 'string', ...meta }),
   enumOf: (values: readonly (string | number)[], meta: Meta = {}): Schema => ({ kind: 'enum', values, ...meta }),
-  duration: (meta: Meta & { max?: number } = {}): Schema => ({ kind: 'duration', ...meta }),
+  duration: (meta: Meta & { min?: number; max?: number } = {}): Schema => ({ kind: 'duration', ...meta }),
   union: (variants: Schema[], expected: string, meta: Meta & { discriminator?: string } = {}): Schema => ({ kind: 'union', variants, expected, ...meta }),
   record: (keys: readonly string[], values: Schema, keyText: string, meta: Meta = {}): Schema => ({ kind: 'record', keys, values, keyText, ...meta }),
 };
@@ -69,7 +69,7 @@ export function describeExpected(sc: Schema): string {
     case 'enum':
       return `one of ${sc.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'duration':
-      return DURATION_TEXT;
+      return sc.min ? `${DURATION_TEXT}, at least ${sc.min} ns` : DURATION_TEXT;
     case 'union':
       return sc.expected;
     case 'record':
@@ -152,7 +152,7 @@ export function validate(sc: Schema, value: unknown, path = '$', errors: SchemaE
       return errors;
     case 'duration': {
       const ns = parseDuration(value);
-      if (ns === null || (sc.max !== undefined && ns > sc.max)) bad();
+      if (ns === null || (sc.max !== undefined && ns > sc.max) || (sc.min !== undefined && ns < sc.min)) bad();
       return errors;
     }
     case 'union': {

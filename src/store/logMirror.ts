@@ -4,7 +4,7 @@
  * with cumulative counts per disposition (so any pixel's counts are two binary searches away),
  * IPIs as arrows, phases, and invariant marks. Framework-free.
  */
-import { EXIT_GAP_BIT, L } from '../model/eventlog.ts';
+import { EXIT_GAP_BIT, IPI_PURPOSE_NAMES, L } from '../model/eventlog.ts';
 import type { EntKind } from '../model/engine/state.ts';
 import type { LogDelta } from '../sim/protocol.ts';
 import type { Have } from '../sim/protocol.ts';
@@ -81,7 +81,13 @@ export class ExitTrack {
   }
 }
 
+/** Host IPIs and guest IPIs (TLB shootdowns) have separate id spaces. */
+export function ipiKey(id: number, purposeCode: number): number {
+  return id * 2 + (purposeCode === GUEST_CODE ? 1 : 0);
+}
+
 export interface IpiMark {
+  /** ipiKey of the IPI. */
   id: number;
   sendT: number;
   arriveT: number;
@@ -93,7 +99,7 @@ export interface IpiMark {
   arriveIndex: number;
 }
 
-export const IPI_PURPOSES = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest'];
+const GUEST_CODE = IPI_PURPOSE_NAMES.indexOf('guest');
 
 export class TimelineData {
   /** Bumped on every change, for renderers and React. */
@@ -114,7 +120,8 @@ export class TimelineData {
   exec = new Map<number, { t: number; on: boolean }[]>();
   /** TLB-shootdown waits per vCPU entity: spinning, executing without progress. */
   waits = new Map<number, { t: number; on: boolean }[]>();
-  ipis: IpiMark[] = [];
+  /** IPIs by key: host IPIs and guest IPIs are numbered apart (see ipiKey). */
+  ipis = new Map<number, IpiMark>();
   phases: { name: string; t: number }[] = [];
   violations: { t: number; id: number; message: string; index: number }[] = [];
   /** Trace ring drains per vCPU entity (the new or old kernel consumed the ring). */
@@ -187,11 +194,14 @@ export class TimelineData {
         break;
       }
       case L.IPI_SEND:
-        this.ipis[a] = { id: a, sendT: t, arriveT: NaN, from: b >>> 16, to: this.cpuOf(subject), purpose: IPI_PURPOSES[b & 0xffff] ?? '?', status: 'flight', sendIndex: i, arriveIndex: -1 };
+        {
+          const key = ipiKey(a, b & 0xffff);
+          this.ipis.set(key, { id: key, sendT: t, arriveT: NaN, from: b >>> 16, to: this.cpuOf(subject), purpose: IPI_PURPOSE_NAMES[b & 0xffff] ?? '?', status: 'flight', sendIndex: i, arriveIndex: -1 });
+        }
         break;
       case L.IPI_DELIVER:
       case L.IPI_LOST: {
-        const m = this.ipis[a];
+        const m = this.ipis.get(ipiKey(a, b & 0xffff));
         if (m) {
           m.arriveT = t;
           m.arriveIndex = i;

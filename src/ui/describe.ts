@@ -137,7 +137,7 @@ export function describeRecord(data: TimelineData, index: number, machines: Mach
 }
 
 export function describeIpi(data: TimelineData, id: number): Description {
-  const ipi = data.ipis[id];
+  const ipi = data.ipis.get(id);
   if (!ipi) return { title: 'IPI', rows: [], related: [], concept: null };
   const rows: [string, string][] = [
     ['sent', `${formatInstant(ipi.sendT)} s from CPU ${ipi.from}`],

@@ -9,7 +9,7 @@ import { nextExpNs, nextFloat, seedPrng } from '../../base/prng.ts';
 import { EngineBug } from '../../base/assert.ts';
 import type { Ns } from '../../base/time.ts';
 import { initialState, nextState, type MachineId } from '../../machines/index.ts';
-import { EventLog, EXIT_GAP_BIT, L } from '../eventlog.ts';
+import { EventLog, EXIT_GAP_BIT, IPI_PURPOSE_NAMES, L } from '../eventlog.ts';
 import { Disp, NUM_EXITS } from '../exits.ts';
 import { coreConfig, dispositionTable, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import type { ResolvedScenario } from '../scenario.ts';
@@ -47,6 +47,8 @@ export class Engine {
   /** Per-vCPU base exit rates (per second) by exit kind: workload, devices, lazy memory. */
   readonly baseRates: Float64Array;
   readonly ctTables: Uint8Array[];
+  /** Passthrough devices that raise interrupts, in scenario order (derived from the scenario). */
+  readonly devices: { vm: number; vcpu: number; posted: boolean; rate: number; name: string }[] = [];
 
   constructor(sc: ResolvedScenario) {
     this.log = new EventLog();
@@ -96,6 +98,8 @@ export class Engine {
       phases: { preserve: null, kexec: null, newKernelUp: null, adopted: null, finish: null },
       hotplugBusyUntil: 0,
       armed: [],
+      hsSeq: 0,
+      guestIpiSeq: 0,
       invChecked: 0,
       violations: [],
       kexecRequested: false,
@@ -160,6 +164,7 @@ export class Engine {
     this.st.invChecked++;
     if (!ok) {
       const m = message();
+      if (this.st.violations.some((v) => v.id === id && v.message === m)) return ok; // a standing breach is reported once
       this.st.violations.push({ id, atNs: this.st.now, message: m });
       this.log.push(this.st.now, L.INVARIANT, this.st.khoEnt, id, this.log.str(m));
     }
@@ -259,6 +264,11 @@ export class Engine {
         const v = q.a[0];
         if (q.b[0] !== gen[v]) {
           pop(q);
+          continue;
+        }
+        if (time < busy[v]) {
+          // an exit from outside the workload stream is still in progress: this one waits for it
+          replaceTop(q, busy[v], Q.EXIT, v, gen[v]);
           continue;
         }
         st.now = time;
@@ -412,15 +422,19 @@ export class Engine {
     P.scheduleShootdown(this, v);
   }
 
-  /** Counts and logs one exit outside the workload stream (protocol IPIs, forced exits, pending exits). */
-  extraExit(v: number, kind: number, d: Disp, costNs: Ns): void {
+  /**
+   * Counts and logs one exit outside the workload stream (protocol IPIs, device interrupts,
+   * shootdown ICR writes). `charge` false: the vCPU leaves the guest at this exit and does not
+   * return (a forced exit before a pause), so no exit time is charged to it.
+   */
+  extraExit(v: number, kind: number, d: Disp, costNs: Ns, charge = true): void {
     const st = this.st;
     const vc = st.vcpus[v];
     st.hot.counts[(v * NE + kind) * ND + d]++;
     const gap = st.hot.mode[v] === MODE_GAP && (vc.executing || d === Disp.STALLED);
     if (gap) st.hot.gapCounts[(v * NE + kind) * ND + d]++;
     this.log.push(st.now, L.EXIT, vc.ent, kind | (d << 8) | (gap ? EXIT_GAP_BIT : 0), costNs);
-    if (d !== Disp.STALLED && vc.executing) {
+    if (d !== Disp.STALLED && vc.executing && charge) {
       const end = st.now + costNs;
       st.hot.exitNs[v] += costNs;
       if (st.hot.waiting[v] !== 0) st.hot.waitExitNs[v] += costNs;
@@ -460,7 +474,7 @@ export class Engine {
   // IPIs
 
   /** Sends a host IPI or NMI kick; faults may drop or delay it. Returns the IPI id. */
-  sendIpi(from: number, to: number, purpose: IpiPurpose, vcpu: number, latency: Ns): number {
+  sendIpi(from: number, to: number, purpose: IpiPurpose, vcpu: number, latency: Ns, hsGen = -1): number {
     const st = this.st;
     const id = st.ipis.length;
     let lat = latency;
@@ -477,8 +491,8 @@ export class Engine {
         break;
       }
     }
-    st.ipis.push({ id, from, to, purpose, vcpu, sentAt: st.now, arriveAt: st.now + lat, status: lost ? 'lost' : 'flight' });
-    this.log.push(st.now, L.IPI_SEND, st.pcpus[to].ent, id, (from << 16) | ipiPurposeCode(purpose));
+    st.ipis.push({ id, from, to, purpose, vcpu, hsGen, sentAt: st.now, arriveAt: st.now + lat, status: lost ? 'lost' : 'flight' });
+    this.log.push(st.now, L.IPI_SEND, st.pcpus[to].ent, id, (from << 16) | IPI_PURPOSE_NAMES.indexOf(purpose));
     this.at(lat, Q.IPI, id, 0);
     return id;
   }
@@ -526,20 +540,20 @@ export class Engine {
 
 }
 
-export const IPI_PURPOSE_NAMES: IpiPurpose[] = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest'];
-function ipiPurposeCode(p: IpiPurpose): number {
-  return IPI_PURPOSE_NAMES.indexOf(p);
-}
+
 
 // ---------------------------------------------------------------------------------------------
 // all-stopped intervals of a VM (pauseNs, blackoutNs)
 
 export function addInterval(pt: PauseTracker, s: Ns, e: Ns): void {
   if (e <= s) return;
-  pt.pauseNs += e - s;
-  if (pt.runEnd >= s && pt.runStart >= 0) {
-    if (e > pt.runEnd) pt.runEnd = e;
+  if (pt.runStart >= 0 && s <= pt.runEnd) {
+    // overlaps or touches the current all-stopped run: count only what extends it
+    if (e <= pt.runEnd) return;
+    pt.pauseNs += e - pt.runEnd;
+    pt.runEnd = e;
   } else {
+    pt.pauseNs += e - s;
     pt.runStart = s;
     pt.runEnd = e;
   }

@@ -9,7 +9,7 @@
 import { push } from '../../base/heap.ts';
 import { nextExpNs } from '../../base/prng.ts';
 import { EngineBug } from '../../base/assert.ts';
-import { EXIT_GAP_BIT, L } from '../eventlog.ts';
+import { EXIT_GAP_BIT, IPI_PURPOSE_NAMES, L } from '../eventlog.ts';
 import { Disp, EXIT_IDS, EXIT_INDEX, NUM_EXITS, X } from '../exits.ts';
 import { attachedDisposition, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import { INV } from '../invariants.ts';
@@ -19,7 +19,6 @@ import type { KhoRegion, VcpuRec, VmRec, VmmRec } from './state.ts';
 
 // VMM program opcodes
 const OP = {
-  P_BEGIN: 1,
   P_SUSPEND: 2,
   P_SESSION: 3,
   P_MEM: 4,
@@ -93,7 +92,7 @@ export function buildWorld(e: Engine): void {
       vcpus: [],
       caretaker: usesCt && vm.optIn,
       session: -1,
-      oldVmm: { ent: e.addEnt('vmm', `VMM ${vm.name}`, 'vmm', 'RUNNING'), role: 0, pc: 0, prog: [], blocked: false },
+      oldVmm: { ent: e.addEnt('vmm', `VMM ${vm.name}`, 'vmm', 'RUNNING'), pc: 0, prog: [], blocked: false },
       newVmm: null,
       terminated: false,
       terminatedAt: -1,
@@ -113,6 +112,7 @@ export function buildWorld(e: Engine): void {
       cancelling: false,
       cancelRequested: false,
       adoptedVcpus: 0,
+      adoptedAt: -1,
       finished: false,
     };
     st.vms.push(rec);
@@ -168,32 +168,14 @@ export function buildWorld(e: Engine): void {
   });
   sc.steps.forEach((s, i) => push(st.q, s.at, Q.STEP, i, 0));
   for (let v = 0; v < st.vcpus.length; v++) e.resume(v, MODE_ATTACHED, 'KVM_RUN');
-  deviceList(e).forEach((d, i) => {
+  sc.vms.forEach((vm, i) => {
+    for (const dev of vm.devices) {
+      if (dev.kind === 'passthrough') e.devices.push({ vm: i, vcpu: st.vms[i].vcpus[dev.vcpu], posted: dev.postedInterrupts, rate: dev.interruptsPerSec, name: dev.name });
+    }
+  });
+  e.devices.forEach((d, i) => {
     if (d.rate > 0) push(st.q, nextExpNs(st.prng, 1e9 / d.rate), Q.DEVIRQ, i, 0);
   });
-}
-
-interface DevRef {
-  vm: number;
-  vcpu: number;
-  posted: boolean;
-  rate: number;
-  name: string;
-}
-const devCache = new WeakMap<Engine, DevRef[]>();
-/** The passthrough devices that raise interrupts, in scenario order. */
-function deviceList(e: Engine): DevRef[] {
-  let d = devCache.get(e);
-  if (!d) {
-    d = [];
-    e.st.sc.vms.forEach((vm, i) => {
-      for (const dev of vm.devices) {
-        if (dev.kind === 'passthrough') d!.push({ vm: i, vcpu: e.st.vms[i].vcpus[dev.vcpu], posted: dev.postedInterrupts, rate: dev.interruptsPerSec, name: dev.name });
-      }
-    });
-    devCache.set(e, d);
-  }
-  return d;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,11 +270,13 @@ function vmmResume(e: Engine, vm: VmRec, role: 0 | 1): void {
 export function vmmNext(e: Engine, idx: number, _b: number): void {
   const m = vmmOf(e, idx);
   const vm = e.st.vms[idx >> 1];
+  const prog = m.prog;
   while (m.pc < m.prog.length) {
     const op = m.prog[m.pc];
     const arg = m.prog[m.pc + 1];
     m.pc += 2;
     const d = runOp(e, vm, m, op, arg);
+    if (m.prog !== prog) return; // replaced by a cancel, which scheduled itself
     if (d === BLOCK) {
       m.blocked = true;
       return;
@@ -309,7 +293,13 @@ function startPreserve(e: Engine, vm: VmRec): void {
     e.message(vm.ent, 'preserve ignored: the VMM is not running an unpreserved VM');
     return;
   }
-  const prog: number[] = [OP.P_BEGIN, 0];
+  if (e.st.rebootAt >= 0 || e.stateOf(e.st.kernels[0]) !== 'RUNNING') {
+    e.message(vm.ent, 'preserve refused: reboot(LINUX_REBOOT_CMD_KEXEC) is under way');
+    return;
+  }
+  // PRESERVING at once, so a kexec requested at the same instant waits for this VMM
+  e.fire(vm.oldVmm.ent, 'PRESERVE');
+  const prog: number[] = [];
   if (vm.caretaker) {
     prog.push(OP.P_SESSION, 0, OP.P_MEM, 0);
     vm.vcpus.forEach((_, k) => prog.push(OP.P_VCPU, k));
@@ -324,9 +314,6 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
   const st = e.st;
   const t = st.sc.timing;
   switch (op) {
-    case OP.P_BEGIN:
-      e.fire(m.ent, 'PRESERVE');
-      return 0;
     case OP.P_SUSPEND:
       // walkthrough §4: vm_suspend(): immediate_exit and a signal; threads leave KVM_RUN
       e.op(m.ent, 'vm_suspend()', 'immediate_exit = 1 and SIGUSR1 to every vCPU thread');
@@ -406,8 +393,8 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       return BLOCK;
     case OP.R_RUN:
       // steps 15: every vcpufd retrieved; KVM_RUN on each vCPU
-      st.phases.adopted = st.now;
-      e.log.push(st.now, L.PHASE, st.kernels[1], 3, e.log.str('adopted'));
+      vm.adoptedAt = st.now;
+      updatePhases(e);
       e.fire(m.ent, 'RUN');
       e.op(m.ent, 'KVM_RUN', 'one thread per vCPU');
       for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
@@ -419,8 +406,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       e.fire(vm.session, 'FINISH');
       khoFreeVm(e, vm);
       vm.finished = true;
-      st.phases.finish = st.now;
-      e.log.push(st.now, L.PHASE, st.kernels[1], 4, e.log.str('finish'));
+      updatePhases(e);
       return 0;
     case OP.C_BEGIN:
       e.op(m.ent, 'close(session fd)', '.unpreserve() of each file in reverse order');
@@ -445,9 +431,28 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
       vm.cancelling = false;
       vm.session = -1;
+      tryReboot(e); // a kexec requested during the cancel goes ahead now
       return 0;
     default:
       throw new EngineBug(`unknown VMM op ${op}`);
+  }
+}
+
+/**
+ * adopted: the last vcpufd RETRIEVE_FD returned, over every VM being updated; finish: the last
+ * LIVEUPDATE_SESSION_FINISH returned. A terminated VM no longer counts.
+ */
+function updatePhases(e: Engine): void {
+  const st = e.st;
+  const updating = st.vms.filter((vm) => vm.newVmm && !vm.terminated);
+  if (!updating.length) return;
+  if (st.phases.adopted === null && updating.every((vm) => vm.adoptedAt >= 0)) {
+    st.phases.adopted = st.now;
+    e.log.push(st.now, L.PHASE, st.kernels[1], 3, e.log.str('adopted'));
+  }
+  if (st.phases.finish === null && updating.every((vm) => vm.finished)) {
+    st.phases.finish = st.now;
+    e.log.push(st.now, L.PHASE, st.kernels[1], 4, e.log.str('finish'));
   }
 }
 
@@ -455,6 +460,10 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
 // cancel before the point of no return
 
 function requestCancel(e: Engine, vm: VmRec): void {
+  if (e.st.rebootAt >= 0) {
+    e.message(vm.ent, 'cancel refused: reboot(LINUX_REBOOT_CMD_KEXEC) is under way and the sessions are frozen');
+    return;
+  }
   const s = e.stateOf(vm.oldVmm.ent);
   if (s === 'PRESERVING') {
     vm.cancelRequested = true;
@@ -543,6 +552,12 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
     }
     case K.STOPS_DONE: {
       const k = st.kernels[0];
+      for (const vc of st.vcpus) {
+        if (vc.handshake && vc.handshake.by === 0 && !vc.handshake.done) {
+          e.message(vc.ent, `the old kernel's ${vc.handshake.purpose} handshake ends with it`);
+          vc.handshake = null;
+        }
+      }
       e.fire(k, 'JUMP');
       e.fire(st.khoEnt, 'HANDOVER');
       const k2 = e.addEnt('kernel', "K′ (new kernel)", 'kernel');
@@ -590,7 +605,7 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
       e.log.push(st.now, L.PHASE, k2, 2, e.log.str('newKernelUp'));
       for (const vm of st.vms) {
         if (vm.terminated || vm.session < 0 || e.stateOf(vm.session) !== 'DESERIALIZED') continue;
-        vm.newVmm = { ent: e.addEnt('vmm', `VMM′ ${vm.name}`, 'vmm'), role: 1, pc: 0, prog: [], blocked: false };
+        vm.newVmm = { ent: e.addEnt('vmm', `VMM′ ${vm.name}`, 'vmm'), pc: 0, prog: [], blocked: false };
         const prog: number[] = [OP.R_START, 0, OP.R_SESSION, 0];
         if (vm.caretaker) vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU, k));
         else prog.push(OP.R_VCPUS_RAM, 0);
@@ -611,15 +626,22 @@ export function ipiArrive(e: Engine, id: number): void {
   const st = e.st;
   const ipi = st.ipis[id];
   const p = st.pcpus[ipi.to];
+  const code = IPI_PURPOSE_NAMES.indexOf(ipi.purpose);
   if (ipi.status === 'lost' || p.wedged) {
     ipi.status = 'lost';
-    e.log.push(st.now, L.IPI_LOST, p.ent, id, 0);
+    e.log.push(st.now, L.IPI_LOST, p.ent, id, code);
+    if (ipi.purpose === 'stop' || ipi.purpose === 'init-sipi') {
+      e.check(INV.IPI_ACCOUNTED, false, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
+      return;
+    }
+    // a kick of a live handshake must have its re-kick armed; a kick of a finished one is moot
     const hs = ipi.vcpu >= 0 ? st.vcpus[ipi.vcpu].handshake : null;
-    e.check(INV.IPI_ACCOUNTED, hs !== null && !hs.done, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
+    if (hs && hs.gen === ipi.hsGen && !hs.done) e.check(INV.IPI_ACCOUNTED, hs.timerArmed, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
+    else e.check(INV.IPI_ACCOUNTED, ipi.hsGen >= 0, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost outside any handshake`);
     return;
   }
   ipi.status = 'delivered';
-  e.log.push(st.now, L.IPI_DELIVER, p.ent, id, 0);
+  e.log.push(st.now, L.IPI_DELIVER, p.ent, id, code);
   switch (ipi.purpose) {
     case 'stop':
       e.fire(p.ent, 'STOP');
@@ -635,8 +657,9 @@ export function ipiArrive(e: Engine, id: number): void {
     default: {
       const v = ipi.vcpu;
       const vc = st.vcpus[v];
-      if (!vc.handshake || vc.handshake.done) {
-        e.message(p.ent, 'kick after the known state: nothing to do');
+      const hs = vc.handshake;
+      if (!hs || hs.gen !== ipi.hsGen || hs.done || hs.forced) {
+        e.message(p.ent, 'a kick after the forced exit: nothing to do');
         return;
       }
       // the forced exit happens once any exit in progress is finished
@@ -649,24 +672,34 @@ export function ipiArrive(e: Engine, id: number): void {
 function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach' | 'invalidate', by: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
-  vc.handshake = { purpose, startedAt: st.now, kicks: 1, done: false, by };
-  e.sendIpi(BOOT_CPU, vc.pcpu, purpose, v, st.sc.timing.ipi);
-  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, 1);
+  const gen = st.hsSeq++;
+  vc.handshake = { purpose, gen, startedAt: st.now, kicks: 1, forced: false, timerArmed: true, done: false, by };
+  e.sendIpi(BOOT_CPU, vc.pcpu, purpose, v, st.sc.timing.ipi, gen);
+  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
 }
 
-/** The host's wait loop: re-kick every 100 polls (1 ms); at the attach timeout, quarantine. */
-export function handshakeTimeout(e: Engine, v: number, kicks: number): void {
+/**
+ * The host's wait loop: re-kick every 100 polls (1 ms) until the known state. At the attach
+ * timeout the vCPU is quarantined; an invalidation stops waiting then (the pages stay mapped).
+ */
+export function handshakeTimeout(e: Engine, v: number, gen: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
   const hs = vc.handshake;
-  if (!hs || hs.done || hs.kicks !== kicks) return;
-  if (hs.purpose === 'attach' && st.now - hs.startedAt >= st.sc.caretaker.attachTimeout) {
-    quarantine(e, v);
-    return;
+  if (!hs || hs.done || hs.gen !== gen) return;
+  hs.timerArmed = false;
+  if (st.now - hs.startedAt >= st.sc.caretaker.attachTimeout) {
+    if (hs.purpose === 'attach') return quarantine(e, v);
+    if (hs.purpose === 'invalidate') {
+      e.message(vc.ent, `CPU ${vc.pcpu} never acknowledged the invalidation: the MMU notifier gives up and the pages stay mapped`);
+      vc.handshake = null;
+      return;
+    }
   }
   hs.kicks++;
-  e.sendIpi(BOOT_CPU, vc.pcpu, hs.purpose, v, st.sc.timing.ipi);
-  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, hs.kicks);
+  e.sendIpi(BOOT_CPU, vc.pcpu, hs.purpose, v, st.sc.timing.ipi, gen);
+  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
+  hs.timerArmed = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,11 +851,12 @@ function forcedExit(e: Engine, v: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
   const hs = vc.handshake;
-  if (!hs || hs.done) return;
+  if (!hs || hs.done || hs.forced) return;
   if (vc.executing && st.hot.busyUntil[v] > st.now) {
     e.at(st.hot.busyUntil[v] - st.now, Q.VCPU, v, V.FORCED_EXIT);
     return;
   }
+  hs.forced = true;
   if (hs.purpose === 'invalidate') {
     // MMU notifier forced exit: exit, INVEPT, re-enter (rfc-thread.md M12)
     if (vc.executing) e.extraExit(v, X.EXTERNAL_INTERRUPT, Disp.FASTPATH, st.sc.timing.forcedExit);
@@ -835,7 +869,7 @@ function forcedExit(e: Engine, v: number): void {
   }
   // detach or attach: the vCPU exits (EXTERNAL_INTERRUPT through the host path) and stops
   if (vc.executing) {
-    e.extraExit(v, X.EXTERNAL_INTERRUPT, Disp.HOST, st.dispCost[Disp.HOST]);
+    e.extraExit(v, X.EXTERNAL_INTERRUPT, Disp.HOST, st.dispCost[Disp.HOST], false);
     e.halt(v, hs.purpose === 'detach' ? 'detach IPI: forced exit' : 'attach IPI: forced exit');
   }
   e.at(st.sc.timing.knownState, Q.VCPU, v, V.KNOWN);
@@ -846,7 +880,12 @@ function knownState(e: Engine, v: number): void {
   const vc = st.vcpus[v];
   const vm = st.vms[vc.vm];
   const p = st.pcpus[vc.pcpu];
-  const hs = vc.handshake!;
+  const hs = vc.handshake;
+  if (!hs || hs.done) return;
+  if (p.wedged) {
+    e.message(p.ent, `CPU ${p.id} wedged before publishing its known state`);
+    return; // the handshake stays open: re-kicks are lost, then the timeout path
+  }
   hs.done = true;
   if (hs.purpose === 'detach') {
     // step 3: exit; state into KHO; control back to the host on the pCPU
@@ -866,6 +905,7 @@ function knownState(e: Engine, v: number): void {
   e.fire(p.ent, 'CARETAKER_PARKED');
   p.owner = 'nobody';
   p.vcpu = -1;
+  if (vm.freePendingFault >= 0) maybeFreePages(e, vm); // an attach took over an invalidation: the vCPU is out
   if (hs.by === 1 && (vm.mismatch === 'after-ponr' || vm.terminated)) {
     // the new kernel cannot take this state: the VM is terminated (rfc-thread.md M6)
     if (!vm.terminated) {
@@ -910,12 +950,14 @@ function quarantine(e: Engine, v: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
   const vm = st.vms[vc.vm];
+  const by = vc.handshake?.by ?? 1;
   vc.handshake = null;
-  e.message(st.kernels[1], `kvm: caretaker attach handshake timed out for pCPU ${vc.pcpu}; quarantining vCPU ${vc.index}`);
+  e.message(st.kernels[by], `kvm: caretaker attach handshake timed out for pCPU ${vc.pcpu}; quarantining vCPU ${vc.index}`);
   e.fire(vc.ct, 'QUARANTINE');
   e.fire(vc.ent, 'QUARANTINE');
   if (vm.newVmm) e.op(vm.newVmm.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD = -ETIMEDOUT', `vcpufd ${vc.index}: the VMM cannot rebuild the VM`);
   terminateVm(e, vm, `vCPU ${vc.index} quarantined`);
+  updatePhases(e);
   e.fire(vc.ent, 'TERMINATE');
   lostWithVm(e, v);
   afterTerminationStop(e, vm);
@@ -1000,9 +1042,9 @@ export function stall(e: Engine, v: number, kind: number): void {
 export function onExecuting(e: Engine, v: number): void {
   const vc = e.st.vcpus[v];
   if (vc.pendingAcks.length) {
-    const ids = vc.pendingAcks;
+    const pairs = vc.pendingAcks;
     vc.pendingAcks = [];
-    for (const id of ids) shootdownAck(e, e.st.ipis[id].from, id);
+    for (let i = 0; i < pairs.length; i += 2) shootdownAck(e, pairs[i + 1] + v * ACK_TARGET, pairs[i]);
   }
   if (vc.pendingTouch) {
     vc.pendingTouch = false;
@@ -1046,22 +1088,24 @@ export function shootdown(e: Engine, v: number, g: number): void {
   e.log.push(st.now, L.WAIT, vc.ent, 1, targets.length);
   for (const tv of targets) {
     const tc = st.vcpus[tv];
-    const id = st.ipis.length;
-    // from: the sending vCPU (guest IPIs are vCPU to vCPU); the target acknowledges once it executes
-    st.ipis.push({ id, from: v, to: tc.pcpu, purpose: 'guest', vcpu: tv, sentAt: st.now, arriveAt: -1, status: 'flight' });
-    e.log.push(st.now, L.IPI_SEND, st.pcpus[tc.pcpu].ent, id, (vc.pcpu << 16) | 5);
-    if (tc.executing) e.at(st.sc.timing.guestIpi, Q.ACK, v, id);
-    else tc.pendingAcks.push(id);
+    const id = st.guestIpiSeq++;
+    // guest IPIs go vCPU to vCPU; the target acknowledges once it executes
+    e.log.push(st.now, L.IPI_SEND, st.pcpus[tc.pcpu].ent, id, (vc.pcpu << 16) | GUEST_IPI_CODE);
+    if (tc.executing) e.at(st.sc.timing.guestIpi, Q.ACK, v + tv * ACK_TARGET, id);
+    else tc.pendingAcks.push(id, v);
   }
 }
 
+/** Q.ACK's first argument: sender + target × ACK_TARGET (vCPU indices stay below it). */
+const ACK_TARGET = 4096;
+const GUEST_IPI_CODE = IPI_PURPOSE_NAMES.indexOf('guest');
+
 /** The target of guest IPI `id` handled it (flushed its TLB) and acknowledged to the sender. */
-export function shootdownAck(e: Engine, sender: number, id: number): void {
+export function shootdownAck(e: Engine, senderAndTarget: number, id: number): void {
   const st = e.st;
-  const ipi = st.ipis[id];
-  ipi.status = 'delivered';
-  ipi.arriveAt = st.now;
-  e.log.push(st.now, L.IPI_DELIVER, st.pcpus[ipi.to].ent, id, 0);
+  const sender = senderAndTarget % ACK_TARGET;
+  const target = Math.floor(senderAndTarget / ACK_TARGET);
+  e.log.push(st.now, L.IPI_DELIVER, st.pcpus[st.vcpus[target].pcpu].ent, id, GUEST_IPI_CODE);
   const vc = st.vcpus[sender];
   if (vc.waitAcks <= 0) return;
   vc.waitAcks--;
@@ -1076,7 +1120,7 @@ export function shootdownAck(e: Engine, sender: number, id: number): void {
 /** A passthrough device interrupt: posted with no exit, an exit to the host, or held until adoption. */
 export function deviceIrq(e: Engine, di: number, retry: number): void {
   const st = e.st;
-  const d = deviceList(e)[di];
+  const d = e.devices[di];
   const vm = st.vms[d.vm];
   if (vm.terminated) return;
   if (!retry) e.at(nextExpNs(st.prng, 1e9 / d.rate), Q.DEVIRQ, di, 0);

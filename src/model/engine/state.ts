@@ -38,7 +38,7 @@ export interface PcpuRec {
   preserved: boolean;
 }
 
-export type IpiPurpose = 'detach' | 'attach' | 'invalidate' | 'stop' | 'init-sipi' | 'guest';
+export type IpiPurpose = (typeof import('../eventlog.ts').IPI_PURPOSE_NAMES)[number];
 
 export interface IpiRec {
   id: number;
@@ -46,6 +46,8 @@ export interface IpiRec {
   to: number;
   purpose: IpiPurpose;
   vcpu: number;
+  /** The handshake it belongs to, or -1. */
+  hsGen: number;
   sentAt: Ns;
   arriveAt: Ns;
   status: 'flight' | 'delivered' | 'lost';
@@ -54,8 +56,14 @@ export interface IpiRec {
 /** A host waiting for a pCPU's answer to a protocol IPI (detach, attach or invalidation). */
 export interface Handshake {
   purpose: 'detach' | 'attach' | 'invalidate';
+  /** Unique per handshake: IPIs and timers carry it, so nothing of an old handshake touches a new one. */
+  gen: number;
   startedAt: Ns;
   kicks: number;
+  /** The forced exit happened (later kicks are ignored). */
+  forced: boolean;
+  /** A timeout is armed: a lost kick will be re-sent (invariant 6). */
+  timerArmed: boolean;
   done: boolean;
   /** Who adopts at attach: 0 the old kernel (cancel), 1 the new kernel. */
   by: number;
@@ -77,7 +85,7 @@ export interface VcpuRec {
   waitAcks: number;
   waitSince: Ns;
   waitNs: Ns;
-  /** Guest IPIs (ids) this vCPU must acknowledge once it executes again. */
+  /** Guest IPIs this vCPU must acknowledge once it executes again: [id, sender, id, sender, ...]. */
   pendingAcks: number[];
   stallKind: number;
   stallSince: Ns;
@@ -97,7 +105,6 @@ export interface VcpuRec {
 
 export interface VmmRec {
   ent: number;
-  role: 0 | 1;
   pc: number;
   prog: number[];
   blocked: boolean;
@@ -146,6 +153,8 @@ export interface VmRec {
   cancelling: boolean;
   cancelRequested: boolean;
   adoptedVcpus: number;
+  /** When its new VMM had every vcpufd (phase adopted), or -1. */
+  adoptedAt: Ns;
   finished: boolean;
 }
 
@@ -225,6 +234,9 @@ export interface SimState {
   /** remove_cpu()/add_cpu() hold cpu_hotplug_lock: one at a time (vCPU continuations waiting). */
   hotplugBusyUntil: Ns;
   armed: ArmedFault[];
+  hsSeq: number;
+  /** Guest IPIs (TLB shootdowns) are numbered apart from host IPIs and not kept in `ipis`. */
+  guestIpiSeq: number;
   invChecked: number;
   violations: InvariantViolation[];
   /** The operator asked for kexec; it waits for VMMs still preserving. */

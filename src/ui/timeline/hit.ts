@@ -12,8 +12,7 @@ export function hitTest(inp: RenderInput, x: number, y: number): Hit {
   // IPI arrows first: they are thin and drawn on top
   let best = -1;
   let bestD = 5;
-  for (const ipi of data.ipis) {
-    if (!ipi) continue;
+  for (const ipi of data.ipis.values()) {
     const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
     if (arrive < view.t0 || ipi.sendT > view.t1) continue;
     const from = cpuLane(lanes, ipi.from);

@@ -285,8 +285,7 @@ function drawIpis(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrows: nu
   let drawn = 0;
   let skipped = 0;
   const pxPerNs = (view.width - GUTTER) / (view.t1 - view.t0);
-  for (const ipi of data.ipis) {
-    if (!ipi) continue;
+  for (const ipi of data.ipis.values()) {
     const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
     if (arrive < view.t0 || ipi.sendT > view.t1) continue;
     const from = cpuLane(lanes, ipi.from);

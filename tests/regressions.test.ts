@@ -1,0 +1,146 @@
+// Scenarios a review found that crashed, hung or mis-accounted, and an independent check of the
+// report's time accounting recomputed from the raw event log.
+import { describe, expect, it } from 'vitest';
+import { L } from '../src/model/eventlog.ts';
+import { parseScenario } from '../src/model/scenario.ts';
+import { PRESETS } from '../src/model/presets.ts';
+import type { Simulation } from '../src/sim/simulation.ts';
+import { runRaw } from './helpers.ts';
+
+const B = (extra: Record<string, unknown>) => ({
+  version: 1,
+  vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3] }],
+  steps: [
+    { at: '1s', action: 'preserve' },
+    { at: '1.5s', action: 'kexec' },
+  ],
+  ...extra,
+});
+
+describe('scenarios that once broke the engine', () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['a delayed attach IPI and its re-kick both arrive', B({ faults: [{ kind: 'delay-ipi', cpu: 2, purpose: 'attach', by: '998us' }] }), 'completed'],
+    ['a known state slower than the re-kick', B({ timing: { knownState: '2ms' } }), 'completed'],
+    ['an invalidation still in flight when a cancel attaches', B({ steps: [{ at: '1s', action: 'preserve' }, { at: '2.5s', action: 'cancel' }], faults: [{ kind: 'madvise-free', at: '2.5s', vm: 'vm0' }], until: '4s' }), 'cancelled'],
+    ['a CPU wedging between the forced exit and the known state', B({ faults: [{ kind: 'wedge-cpu', at: 9690003000, cpu: 2 }] }), 'vm-terminated'],
+    ['a cancel during liveupdate_reboot() is refused', B({ steps: [{ at: '1s', action: 'preserve' }, { at: '1.5s', action: 'kexec' }, { at: '1.52s', action: 'cancel' }] }), 'completed'],
+    ['preserve and kexec at the same instant', B({ steps: [{ at: '1s', action: 'preserve' }, { at: '1s', action: 'kexec' }] }), 'completed'],
+    ['a cancel while the VMM is still preserving', B({ steps: [{ at: '1s', action: 'preserve' }, { at: '1.1s', action: 'cancel' }], until: '3s' }), 'cancelled'],
+    ['a kexec requested while a cancel runs goes ahead after it', B({ steps: [{ at: '1s', action: 'preserve' }, { at: '2.5s', action: 'cancel' }, { at: '2.5001s', action: 'kexec' }] }), 'vm-terminated'],
+    [
+      'a late duplicate invalidation lost to a CPU that wedges later',
+      B({ faults: [{ kind: 'madvise-free', at: '1.3s', vm: 'vm0' }, { kind: 'delay-ipi', cpu: 2, purpose: 'invalidate', by: '5ms' }, { kind: 'wedge-cpu', at: '1.303s', cpu: 2 }] }),
+      'vm-terminated',
+    ],
+    ['1,000 TLB shootdowns a second on 8 vCPUs', { ...B({}), host: { cpus: 12 }, vms: [{ name: 'v', vcpus: 8, workload: { profile: 'idle', tlbShootdownsPerSec: 1000 } }] }, 'completed'],
+  ];
+  for (const [name, raw, outcome] of cases) {
+    it(name, () => {
+      const r = runRaw(raw).report();
+      expect(r.outcome).toBe(outcome);
+      expect(r.invariants.violations).toEqual([]);
+    });
+  }
+
+  it('the cancel-while-preserving run onlines each CPU before its vCPU runs again', () => {
+    const sim = runRaw(B({ steps: [{ at: '1s', action: 'preserve' }, { at: '1.1s', action: 'cancel' }], until: '3s' }));
+    expect(sim.report().vms[0].blackoutNs).toBe(1_060_000);
+  });
+
+  it('refuses what would loop forever or cannot be parsed', () => {
+    const r1 = parseScenario(B({ timing: { attachRekick: '0ns' } }));
+    expect(r1.ok ? [] : r1.errors.map((e) => e.path)).toEqual(['$.timing.attachRekick']);
+    const r2 = parseScenario({ ...B({}), host: { housekeeping: '1-0' } });
+    expect(r2.ok ? [] : r2.errors).toEqual([{ path: '$.host.housekeeping', message: 'expected a cpulist whose ranges go low to high, such as "0-1,4", got "1-0"' }]);
+  });
+
+  it('guest IPIs do not accumulate in the engine state', () => {
+    const sim = runRaw({ ...B({}), host: { cpus: 12 }, vms: [{ name: 'v', vcpus: 8, workload: { profile: 'idle', tlbShootdownsPerSec: 1000 } }] });
+    expect(sim.raw.st.ipis.length).toBeLessThan(100);
+  });
+});
+
+/** Recomputes guestNs per vCPU and pause/blackout per VM from EXEC and EXIT records alone. */
+function fromLog(sim: Simulation) {
+  const log = sim.log;
+  const st = sim.raw.st;
+  const end = st.now;
+  const vcpuOfEnt = new Map(st.vcpus.map((vc, v) => [vc.ent, v]));
+  const exec: [number, number][][] = st.vcpus.map(() => []);
+  const exits: [number, number][][] = st.vcpus.map(() => []);
+  const since: number[] = st.vcpus.map(() => -1);
+  for (let i = 0; i < log.length; i++) {
+    const k = log.kind(i);
+    const v = vcpuOfEnt.get(log.subject(i));
+    if (v === undefined) continue;
+    const t = log.time(i);
+    if (k === L.EXEC) {
+      if (log.a(i) === 1) since[v] = t;
+      else {
+        exec[v].push([since[v], t]);
+        since[v] = -1;
+      }
+    } else if (k === L.EXIT && ((log.a(i) >>> 8) & 0xf) !== 2) exits[v].push([t, t + log.b(i)]);
+  }
+  since.forEach((s, v) => s >= 0 && exec[v].push([s, end]));
+  // an exit counts when it lies inside an executing interval (a forced exit ends execution at its start)
+  const stopped = st.vcpus.map((_, v) => {
+    const out: [number, number][] = [];
+    let last = 0;
+    for (const [a, b] of exec[v]) {
+      if (a > last) out.push([last, a]);
+      last = b;
+    }
+    if (last < end) out.push([last, end]);
+    const inside = exits[v].filter(([a, b]) => exec[v].some(([x, y]) => a >= x && b <= y && a < y));
+    return { stops: merge([...out, ...inside]), inside };
+  });
+  const guest = st.vcpus.map((_, v) => exec[v].reduce((s, [a, b]) => s + b - a, 0) - stopped[v].inside.reduce((s, [a, b]) => s + Math.min(b, end) - a, 0));
+  const vms = st.vms.map((vm) => {
+    let common = stopped[vm.vcpus[0]].stops;
+    for (const v of vm.vcpus.slice(1)) common = intersect(common, stopped[v].stops);
+    const runs = merge(common);
+    return { pause: common.reduce((s, [a, b]) => s + b - a, 0), blackout: runs.reduce((m, [a, b]) => Math.max(m, b - a), 0) };
+  });
+  return { guest, vms };
+}
+
+function merge(xs: [number, number][]): [number, number][] {
+  const s = [...xs].filter(([a, b]) => b > a).sort((p, q) => p[0] - q[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of s) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+function intersect(x: [number, number][], y: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const a = Math.max(x[i][0], y[j][0]);
+    const b = Math.min(x[i][1], y[j][1]);
+    if (b > a) out.push([a, b]);
+    if (x[i][1] < y[j][1]) i++;
+    else j++;
+  }
+  return out;
+}
+
+describe('time accounting, recomputed from the event log', () => {
+  for (const p of PRESETS.filter((x) => !x.id.startsWith('bench') && !x.id.startsWith('scale'))) {
+    it(`${p.id}: guestNs, pauseNs and blackoutNs agree with the log`, () => {
+      const sim = runRaw(p.scenario);
+      const r = sim.report();
+      const o = fromLog(sim);
+      r.vcpus.forEach((v, i) => expect(v.guestNs, `${v.vm}/${v.index}`).toBeCloseTo(o.guest[i], -1));
+      r.vms.forEach((vm, i) => {
+        expect(vm.pauseNs, vm.name).toBe(o.vms[i].pause);
+        expect(vm.blackoutNs, vm.name).toBe(o.vms[i].blackout);
+      });
+    });
+  }
+});
