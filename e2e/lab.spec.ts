@@ -163,3 +163,26 @@ test('works by keyboard alone', async ({ page }) => {
   await expect(page.getByTestId('details-title')).not.toBeEmpty();
   expect(errors).toEqual([]);
 });
+
+test('the overview strip shows the whole run and moves the view; the axis drags the cursor', async ({ page }) => {
+  const errors = await open(page);
+  await page.evaluate(() => window.caretakerLab!.setView(1e9, 2e9));
+  const strip = (await page.getByTestId('overview').boundingBox())!;
+  // click at 75 % of the strip's timeline part: the 1 s window centres near 0.75 × 12 s
+  const x = strip.x + 168 + 0.75 * (strip.width - 168);
+  await page.mouse.click(x, strip.y + strip.height / 2);
+  const v = await page.evaluate(() => window.caretakerLab!.view());
+  expect(v.t1 - v.t0).toBeCloseTo(1e9, -3);
+  expect((v.t0 + v.t1) / 2).toBeGreaterThan(8.5e9);
+  expect((v.t0 + v.t1) / 2).toBeLessThan(9.5e9);
+  // drag along the time axis: the cursor follows
+  const canvas = (await page.locator('[data-testid=timeline] canvas').boundingBox())!;
+  await page.mouse.move(canvas.x + 200, canvas.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + 10, { steps: 5 });
+  await page.mouse.up();
+  const c = await cursor(page);
+  expect(c).toBeGreaterThan(v.t0);
+  expect(c).toBeLessThan(v.t1);
+  expect(errors).toEqual([]);
+});

@@ -10,6 +10,7 @@ import { Details } from './panels/Details.tsx';
 import { EventList } from './panels/EventList.tsx';
 import { Metrics } from './panels/Metrics.tsx';
 import { StatePanel } from './panels/StatePanel.tsx';
+import { Overview } from './timeline/Overview.tsx';
 import { Timeline } from './timeline/Timeline.tsx';
 import { Transport } from './Transport.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
@@ -57,6 +58,7 @@ export function App({ store }: { store: LabStore }) {
       </div>
       <Transport store={store} />
       <Legend />
+      <Overview store={store} />
       <Timeline store={store} />
       <div className="panels">
         <Details store={store} />

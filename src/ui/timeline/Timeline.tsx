@@ -10,7 +10,7 @@ import { describe } from '../describe.ts';
 import { buildLanes, lanesHeight, type Lane } from './lanes.ts';
 import { AXIS_H, GUTTER } from './lanes.ts';
 import { hitTest } from './hit.ts';
-import { render, xOf, type RenderInput } from './render.ts';
+import { render, tOf, xOf, type RenderInput } from './render.ts';
 
 /** Frame statistics for the benchmark (window.__timelineStats). */
 export interface TimelineStats {
@@ -113,7 +113,11 @@ export function Timeline({ store }: { store: LabStore }) {
 
     // d3-zoom maps the whole run [0, until] onto [GUTTER, width]; the transform gives the view
     const zoom: ZoomBehavior<HTMLCanvasElement, unknown> = d3zoom<HTMLCanvasElement, unknown>()
-      .filter((ev: Event) => (ev.type === 'wheel' || ev.type === 'mousedown' || ev.type.startsWith('touch')) && !(ev as MouseEvent).button)
+      .filter((ev: Event) => {
+        if ((ev as MouseEvent).button) return false;
+        if (ev.type === 'mousedown' && (ev as MouseEvent).offsetY < AXIS_H) return false; // the axis drags the cursor
+        return ev.type === 'wheel' || ev.type === 'mousedown' || ev.type.startsWith('touch');
+      })
       .on('zoom', (ev: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         if (applying) return;
         const s = store.getState();
@@ -190,6 +194,23 @@ export function Timeline({ store }: { store: LabStore }) {
     };
     const onLeave = () => setTip(null);
     el.addEventListener('click', onClick);
+    // dragging on the time axis moves the cursor (the engine follows, backwards too)
+    let dragging = false;
+    const onAxisDown = (ev: MouseEvent) => {
+      if (ev.button || pos(ev).screenY >= AXIS_H) return;
+      dragging = true;
+      ev.preventDefault();
+    };
+    const onAxisMove = (ev: MouseEvent) => {
+      if (!dragging) return;
+      const r = el.getBoundingClientRect();
+      const x = Math.max(GUTTER, Math.min(width, ev.clientX - r.left));
+      void store.getState().seek(tOf(input().view, x));
+    };
+    const onAxisUp = () => (dragging = false);
+    el.addEventListener('mousedown', onAxisDown);
+    window.addEventListener('mousemove', onAxisMove);
+    window.addEventListener('mouseup', onAxisUp);
     el.addEventListener('mousemove', onMove);
     el.addEventListener('mouseleave', onLeave);
 
@@ -231,6 +252,9 @@ export function Timeline({ store }: { store: LabStore }) {
       ro.disconnect();
       cancelAnimationFrame(frame);
       el.removeEventListener('click', onClick);
+      el.removeEventListener('mousedown', onAxisDown);
+      window.removeEventListener('mousemove', onAxisMove);
+      window.removeEventListener('mouseup', onAxisUp);
       el.removeEventListener('mousemove', onMove);
       el.removeEventListener('mouseleave', onLeave);
       box.removeEventListener('keydown', onKey);
@@ -245,7 +269,7 @@ export function Timeline({ store }: { store: LabStore }) {
       ref={wrap}
       tabIndex={0}
       role="group"
-      aria-label="Timeline. W or Up zooms in, S or Down zooms out, A or Left pans left, D or Right pans right; click a mark for its details, click the time axis to move the cursor."
+      aria-label="Timeline. W or Up zooms in, S or Down zooms out, A or Left pans left, D or Right pans right; click a mark for its details, click or drag on the time axis to move the cursor."
       data-testid="timeline"
     >
       <div className="lanes-spacer" style={{ height }}>

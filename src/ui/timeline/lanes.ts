@@ -65,7 +65,7 @@ export function buildLanes(data: TimelineData, snapshot: SimSnapshot | null): La
   }
   add('Invariants', 'invariants', 'invariants', 'invariants', 'design.md §6', []);
 
-  let y = AXIS_H + 4;
+  let y = AXIS_H + 12;
   let group = '';
   for (const l of lanes) {
     if (l.group !== group) {

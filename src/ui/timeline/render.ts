@@ -5,6 +5,7 @@
  * the time axis. Framework-free: (context, inputs) → pixels.
  */
 import { formatNs } from '../../base/time.ts';
+import { L } from '../../model/eventlog.ts';
 import type { TimelineData } from '../../store/logMirror.ts';
 import { AXIS_H, GUTTER, VCPU_ROWS, cpuLane, type Lane } from './lanes.ts';
 import { DISP_ROWS, GONE, IPI_COLORS, NEW_KERNEL_ONLINE, stateColor } from './palette.ts';
@@ -71,6 +72,7 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
         break;
       default:
         drawStates(ctx, inp, lane, lane.y, lane.h, end);
+        if (lane.kind === 'session' || lane.kind === 'vmm' || lane.kind === 'kho') drawTicks(ctx, inp, lane);
     }
   }
   drawPhases(ctx, inp);
@@ -148,6 +150,34 @@ function drawExec(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane, e
     const e = i + 1 < waits.length ? waits[i + 1].t : end;
     const r = visibleRange(view, waits[i].t, e);
     if (r) ctx.fillRect(r[0], y, Math.max(1, r[1] - r[0]), h);
+  }
+}
+
+/**
+ * Ticks for what a lane's entities did: LUO ioctls on session and VMM lanes (each PRESERVE_FD,
+ * RETRIEVE_FD, FINISH), and each KHO region preserved (up), restored (down) or freed on the KHO lane.
+ */
+function drawTicks(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane): void {
+  const { data, view } = inp;
+  ctx.fillStyle = '#1d2125';
+  let lastX = -Infinity;
+  for (const ent of lane.ents) {
+    for (const i of data.byEntity.get(ent) ?? []) {
+      const k = data.kind(i);
+      if (k !== L.OP && k !== L.KHO) continue;
+      if (k === L.OP && !data.str(data.a[i]).startsWith('LIVEUPDATE_')) continue;
+      const x = Math.round(xOf(view, data.t[i]));
+      if (x < GUTTER || x > view.width || x === lastX) continue;
+      lastX = x;
+      if (k === L.KHO) {
+        const what = data.b[i];
+        ctx.fillStyle = what === 0 ? '#1d2125' : what === 1 ? '#0b63c5' : '#9aa0a6';
+        ctx.fillRect(x, what === 1 ? lane.y + lane.h - 4 : lane.y, 1, 4);
+      } else {
+        ctx.fillStyle = '#1d2125';
+        ctx.fillRect(x, lane.y, 1, lane.h);
+      }
+    }
   }
 }
 
