@@ -186,3 +186,24 @@ test('the overview strip shows the whole run and moves the view; the axis drags 
   expect(c).toBeLessThan(v.t1);
   expect(errors).toEqual([]);
 });
+
+test('a trace ring explains its producer, consumer and drops', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('./#p=trace-ring-overflow');
+  await page.evaluate(() => window.caretakerLab!.ready());
+  const box = (await page.locator('[data-testid=timeline] canvas').boundingBox())!;
+  const timeline = page.getByTestId('timeline');
+  await timeline.evaluate((el) => (el.scrollTop = el.scrollHeight)); // the ring lanes are at the bottom
+  const key = await page.evaluate(() => {
+    const s = window.__timelineStats!;
+    for (let i = 0; i < 100; i++) if (!Number.isNaN(s.laneY(`ring:${i}`))) return `ring:${i}`;
+    return '';
+  });
+  const p = await page.evaluate((k) => ({ x: window.__timelineStats!.x(9e9), y: window.__timelineStats!.laneY(k) }), key);
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+  await expect(page.getByTestId('details-title')).toHaveText(/^Trace ring of vm0\/vCPU0 at (8\.99|9\.00)\d+ s$/);
+  await expect(page.getByTestId('details')).toContainText('capacity4096 records');
+  await expect(page.getByTestId('details')).toContainText('Concept: Tracing in the gap');
+  await expect(page.getByTestId('details')).toContainText(/dropped\d{4,}/);
+  expect(errors).toEqual([]);
+});

@@ -55,6 +55,7 @@ export function formatNs(ns: Ns): string {
 
 /** Prints an instant as seconds with 6 decimals (µs), as the walkthrough does: 1.205050. */
 export function formatInstant(ns: Ns): string {
+  ns = Math.round(ns);
   const s = Math.floor(ns / NS_PER_S);
   const rest = ns - s * NS_PER_S;
   const us = Math.floor(rest / NS_PER_US);

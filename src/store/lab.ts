@@ -14,7 +14,7 @@ import type { SimSnapshot } from '../model/snapshot.ts';
 import { DEFAULT_PRESET, presetById } from '../model/presets.ts';
 import { TimelineData } from './logMirror.ts';
 
-export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: number };
+export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: number } | { kind: 'ring'; vcpu: number; t: number };
 
 /** Runs estimated above this many events open at t = 0 instead of being computed whole at load. */
 export const LARGE_RUN_EVENTS = 2_500_000;

@@ -155,6 +155,32 @@ export function describeIpi(data: TimelineData, id: number): Description {
   };
 }
 
-export function describe(data: TimelineData, sel: Selection, machines: MachineGraph[], arch?: Arch): Description {
+/** A vCPU's trace ring at an instant: what the Caretaker wrote, what a kernel read, what was lost. */
+export function describeRing(data: TimelineData, vcpu: number, t: number, capacity: number): Description {
+  const name = data.entities[vcpu]?.name ?? '?';
+  const tr = data.exits.get(vcpu);
+  const drains = (data.drains.get(vcpu) ?? []).filter((d) => d.t <= t);
+  const upTo = tr ? tr.lower(t + 1) : 0;
+  const produced = tr ? tr.gapCum[upTo] : 0;
+  const last = drains[drains.length - 1];
+  const sinceDrain = tr ? produced - tr.gapCum[last ? tr.lower(last.t + 1) : 0] : 0;
+  const consumed = drains.reduce((a, d) => a + d.consumed, 0);
+  const dropped = drains.reduce((a, d) => a + d.dropped, 0) + Math.max(0, sinceDrain - capacity);
+  return {
+    title: `Trace ring of ${name} at ${formatInstant(t)} s`,
+    rows: [
+      ['capacity', `${capacity} records, in KHO-preserved memory`],
+      ['producer', `the Caretaker: ${produced} records written in the gap so far (one per gap exit)`],
+      ['consumer', drains.length ? `${consumed} read by the adopting kernel at ${drains.map((d) => `${formatInstant(d.t)} s`).join(', ')}` : 'none yet: the new kernel reads the ring after adoption'],
+      ['fill', `${Math.min(capacity, sinceDrain)} of ${capacity}`],
+      ['dropped', `${dropped} (a full ring overwrites its oldest records)`],
+    ],
+    related: [],
+    concept: 'trace-ring',
+  };
+}
+
+export function describe(data: TimelineData, sel: Selection, machines: MachineGraph[], arch?: Arch, ringCapacity = 32768): Description {
+  if (sel.kind === 'ring') return describeRing(data, sel.vcpu, sel.t, ringCapacity);
   return sel.kind === 'ipi' ? describeIpi(data, sel.id) : describeRecord(data, sel.index, machines, arch);
 }

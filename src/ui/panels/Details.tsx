@@ -12,6 +12,7 @@ export function Details({ store }: { store: LabStore }) {
   useStore(store, (s) => s.dataVersion);
   const machines = useStore(store, (s) => s.machines);
   const presetId = useStore(store, (s) => s.presetId);
+  const ringCapacity = useStore(store, (s) => s.ringCapacity);
   const arch = ((presetById(presetId)?.scenario.host as { arch?: Arch } | undefined)?.arch ?? 'intel-vmx') as Arch;
   if (!selection) {
     return (
@@ -21,7 +22,7 @@ export function Details({ store }: { store: LabStore }) {
       </section>
     );
   }
-  const d = describe(data, selection, machines, arch);
+  const d = describe(data, selection, machines, arch, ringCapacity);
   const concept = d.concept ? CONCEPTS[d.concept] : null;
   return (
     <section className="panel" aria-labelledby="details-h" data-testid="details">

@@ -190,7 +190,7 @@ export function Timeline({ store }: { store: LabStore }) {
         setTip(null);
         return;
       }
-      setTip({ x: p.x, y: p.screenY + box.scrollTop, text: describe(s.data, hit, s.machines).title });
+      setTip({ x: p.x, y: p.screenY + box.scrollTop, text: describe(s.data, hit, s.machines, undefined, s.ringCapacity).title });
     };
     const onLeave = () => setTip(null);
     el.addEventListener('click', onClick);

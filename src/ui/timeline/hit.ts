@@ -49,7 +49,7 @@ export function hitTest(inp: RenderInput, x: number, y: number): Hit {
     for (const v of data.violations) if (Math.abs(xOf(view, v.t) - x) < 6) return { kind: 'record', index: v.index };
     return null;
   }
-  if (lane.kind === 'ring') return null;
+  if (lane.kind === 'ring') return { kind: 'ring', vcpu: lane.vcpu, t: Math.round(t) };
   // the state slice under the pointer: the transition that started it
   let index = -1;
   for (const ent of lane.ents) {

@@ -111,13 +111,13 @@ function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane,
       if (!r) continue;
       const w = Math.max(1, r[1] - r[0]);
       let color = stateColor(info.machine, s.state);
-      if (info.machine === 'pcpu' && s.state === 'ONLINE' && i > 0 && newKernelOwns(data, ent, s.t)) color = NEW_KERNEL_ONLINE;
+      if (info.machine === 'pcpu' && s.state === 'ONLINE' && i > 0 && newKernelOwns(data, s.t)) color = NEW_KERNEL_ONLINE;
       ctx.fillStyle = color;
       ctx.fillRect(r[0], y, w, h);
       if (w > 60 && h >= 11) {
         ctx.fillStyle = '#1d2125';
         ctx.font = '10px system-ui, sans-serif';
-        const label = s.state;
+        const label = sliceLabel(info.machine, info.name, s.state, color === NEW_KERNEL_ONLINE);
         const tw = ctx.measureText(label).width;
         if (tw + 6 < w) ctx.fillText(label, r[0] + Math.max(3, (w - tw) / 2), y + h / 2 + 3.5);
       }
@@ -125,8 +125,28 @@ function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane,
   }
 }
 
+/** pCPU slices say who owns the CPU; other slices show their machine state. */
+function sliceLabel(machine: string | null, name: string, state: string, newKernel: boolean): string {
+  if (machine !== 'pcpu') return state;
+  const cpu = /\d+/.exec(name)?.[0] ?? '';
+  switch (state) {
+    case 'ONLINE':
+      return newKernel ? 'Linux (new kernel K′)' : 'Linux (K)';
+    case 'CARETAKER':
+      return `Caretaker C${cpu} (K's version)`;
+    case 'OFFLINE':
+      return 'offline: nobody';
+    case 'STOPPED':
+      return 'stopped by smp_send_stop()';
+    case 'WEDGED':
+      return 'WEDGED';
+    default:
+      return state;
+  }
+}
+
 /** A pCPU brought ONLINE after the kexec jump belongs to the new kernel. */
-function newKernelOwns(data: TimelineData, _ent: number, t: number): boolean {
+function newKernelOwns(data: TimelineData, t: number): boolean {
   const jump = data.phases.find((p) => p.name === 'kexec');
   return jump !== undefined && t > jump.t;
 }
