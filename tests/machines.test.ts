@@ -10,6 +10,15 @@ import { runPreset, runRaw, presetScenario, transitions } from './helpers.ts';
 
 const edgeKey = (m: string, from: string, ev: string, to: string) => `${m}: ${from} --${ev}--> ${to}`;
 
+/** Situations beyond the presets that reach the remaining transitions, with the outcome each must have. */
+const EXTRA: [string, Record<string, unknown>, string][] = [
+  ['classic cancel', presetScenario('cancel-cycle', { design: 'classic' }), 'cancelled'],
+  ['rfcv1: a CPU wedges after it was parked at vmfd retrieve (fast reclaim, never onlined)', presetScenario('rfcv1-kexec', { faults: [{ kind: 'wedge-cpu', at: '9.65s', cpu: 3 }] }), 'completed'],
+  ['rfcv1: cancel while 8 jobs share a CPU, some never run', presetScenario('rfcv1-8-on-1', { steps: [{ at: '1s', action: 'preserve' }, { at: '1.1s', action: 'cancel' }], until: '2s' }), 'cancelled'],
+  ['rfcv1: a VM left out of the update', presetScenario('vm-left-behind', { design: 'rfcv1' }), 'vm-terminated'],
+  ['rfcv1: RAM-only vCPUs refused by the new kernel', presetScenario('rfcv1-ram-only', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
+];
+
 describe('machines (model-based)', () => {
   for (const id of MACHINE_IDS) {
     it(`${id}: shortest paths keyed by transition cover every edge on a real actor`, () => {
@@ -43,7 +52,7 @@ describe('machines (model-based)', () => {
 
   it('the engine takes every transition of every machine across the presets (100% coverage)', () => {
     const seen = new Set<string>();
-    const runs = [...PRESETS.map((p) => runPreset(p.id)), runRaw(presetScenario('cancel-cycle', { design: 'classic' }))];
+    const runs = [...PRESETS.map((p) => runPreset(p.id)), ...EXTRA.map(([, raw]) => runRaw(raw))];
     for (const sim of runs) {
       for (const t of transitions(sim)) {
         const ent = sim.raw.st.ents.find((x) => x.name === t.entity)!;
@@ -64,6 +73,14 @@ describe('machines (model-based)', () => {
     const all = new Set(MACHINE_IDS.flatMap((id) => machineEdges(id).map((e) => edgeKey(id, e.from, e.event, e.to))));
     expect([...seen].filter((k) => !all.has(k))).toEqual([]);
   });
+
+  for (const [name, raw, outcome] of EXTRA) {
+    it(`${name}: ${outcome}, no invariant broken`, () => {
+      const r = runRaw(raw).report();
+      expect(r.outcome).toBe(outcome);
+      expect(r.invariants.violations).toEqual([]);
+    });
+  }
 
   it('fire() rejects a transition a machine does not accept', async () => {
     const { Engine } = await import('../src/model/engine/engine.ts');

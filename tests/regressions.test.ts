@@ -92,7 +92,9 @@ function fromLog(sim: Simulation) {
       last = b;
     }
     if (last < end) out.push([last, end]);
-    const inside = exits[v].filter(([a, b]) => exec[v].some(([x, y]) => a >= x && b <= y && a < y));
+    // an exit counts when it lies inside an executing interval (a forced exit ends execution at its
+    // start); one still in progress at the end of the run counts up to the end
+    const inside = exits[v].filter(([a, b]) => exec[v].some(([x, y]) => a >= x && a < y && (b <= y || y === end)));
     return { stops: merge([...out, ...inside]), inside };
   });
   const guest = st.vcpus.map((_, v) => exec[v].reduce((s, [a, b]) => s + b - a, 0) - stopped[v].inside.reduce((s, [a, b]) => s + Math.min(b, end) - a, 0));

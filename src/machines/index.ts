@@ -10,6 +10,7 @@ import { caretakerMachine } from './caretaker.ts';
 import { vcpuMachine } from './vcpu.ts';
 import { pcpuMachine } from './pcpu.ts';
 import { vmmMachine } from './vmm.ts';
+import { cbMachine, cpuPreservedMachine, oncoreJobMachine, vcpuOncoreMachine } from './oncore.ts';
 
 export const MACHINES = {
   kernel: kernelMachine,
@@ -19,6 +20,10 @@ export const MACHINES = {
   vcpu: vcpuMachine,
   pcpu: pcpuMachine,
   vmm: vmmMachine,
+  cb: cbMachine,
+  cpuPreserved: cpuPreservedMachine,
+  oncoreJob: oncoreJobMachine,
+  vcpuOncore: vcpuOncoreMachine,
 } as const satisfies Record<string, AnyStateMachine>;
 
 export type MachineId = keyof typeof MACHINES;

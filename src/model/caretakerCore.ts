@@ -12,6 +12,8 @@ export const MODE_ATTACHED = 1;
 export const MODE_GAP = 2;
 
 export interface CoreConfig {
+  /** Whose Caretaker handles the gap: the thread's (converged) or the prototype's (rfcv1). */
+  design: string;
   arch: Arch;
   policy: 'fastpath' | 'strict';
   hlt: 'skip' | 'disable-intercepts';
@@ -25,7 +27,7 @@ export function coreConfig(sc: ResolvedScenario): CoreConfig {
   const f = sc.host.features;
   const arch = sc.host.arch;
   const ipiVirt = arch === 'intel-vmx' ? f.apicv && f.ipiv : arch === 'amd-svm' ? f.avic : f.gicv41;
-  return { arch, policy: sc.caretaker.policy, hlt: sc.caretaker.hlt, timers: sc.caretaker.timers, apicFastpath: sc.caretaker.apicFastpath, ipiVirt };
+  return { design: sc.design, arch, policy: sc.caretaker.policy, hlt: sc.caretaker.hlt, timers: sc.caretaker.timers, apicFastpath: sc.caretaker.apicFastpath, ipiVirt };
 }
 
 /**
@@ -58,6 +60,7 @@ export function attachedDisposition(kind: number, c: CoreConfig): Disp {
  * (rfc-thread.md M10). A blocking exit stalls the vCPU until a kernel adopts it.
  */
 export function gapDisposition(kind: number, c: CoreConfig): Disp {
+  if (c.design === 'rfcv1') return prototypeGapDisposition(kind, c);
   switch (kind) {
     case X.EXTERNAL_INTERRUPT:
       return Disp.NONE; // an offline pCPU gets no host interrupts
@@ -89,6 +92,38 @@ export function gapDisposition(kind: number, c: CoreConfig): Disp {
       return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH;
     default:
       return Disp.STALLED; // EPT violations, MMIO, PIO, hypercalls, other MSRs: blocking
+  }
+}
+
+/**
+ * The prototype's table (orphanvm.md §3, "Per-Platform VM-Exit Table in RFCv1"; walkthrough §5
+ * rfcv1 column): HLT/PAUSE/WFx yield (YIELD_IDLE), CPUID runs natively, safe MSRs are emulated,
+ * INVD/WBINVD are stepped on SVM, arm64 injects SGIs; everything else is ONCORE_EXIT_STALL.
+ */
+function prototypeGapDisposition(kind: number, c: CoreConfig): Disp {
+  switch (kind) {
+    case X.EXTERNAL_INTERRUPT:
+      return Disp.NONE;
+    case X.HLT:
+    case X.PAUSE:
+    case X.MWAIT:
+      return Disp.FASTPATH; // ONCORE_EXIT_YIELD_IDLE
+    case X.X2APIC_ICR:
+      if (c.ipiVirt) return Disp.NONE; // IPIv in silicon
+      return c.arch === 'arm64' ? Disp.FASTPATH : Disp.STALLED; // arm64 traps ICC_SGI1R_EL1, injects the SGI; x86 without IPIv stalls
+    case X.TSC_DEADLINE:
+      return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH; // a "safe MSR" (ASSUMPTION: STATUS's in-gap progress needs it)
+    case X.PREEMPTION_TIMER:
+      return c.arch === 'amd-svm' ? Disp.NONE : Disp.FASTPATH;
+    case X.CPUID:
+      return c.arch === 'arm64' ? Disp.STALLED : Disp.FASTPATH; // native CPUID
+    case X.MSR_READ:
+      return c.arch === 'arm64' ? Disp.STALLED : Disp.FASTPATH; // safe MSR reads (ASSUMPTION)
+    case X.INVD:
+    case X.WBINVD:
+      return c.arch === 'amd-svm' ? Disp.FASTPATH : Disp.STALLED; // INSN_STEP on SVM only
+    default:
+      return Disp.STALLED; // UNHANDLED: leave RIP, ONCORE_EXIT_STALL
   }
 }
 

@@ -36,7 +36,7 @@ ${prof.join('\n')}
 `;
 }
 
-const CFG = (arch: CoreConfig['arch'], ipiVirt: boolean): CoreConfig => ({ arch, policy: 'fastpath', hlt: 'skip', timers: 'auto', apicFastpath: true, ipiVirt });
+const CFG = (arch: CoreConfig['arch'], ipiVirt: boolean): CoreConfig => ({ design: 'converged', arch, policy: 'fastpath', hlt: 'skip', timers: 'auto', apicFastpath: true, ipiVirt });
 
 export function renderExitsDoc(): string {
   const head = `| exit (VMX) | SVM | arm64 | meaning | attached (vmx) | gap: vmx | gap: svm | gap: arm64 | gap: vmx without IPIv |`;

@@ -33,7 +33,7 @@ export const L = {
 export const EXIT_GAP_BIT = 1 << 12;
 
 /** IPI purposes by the code IPI records carry in the low 16 bits of `b` (from CPU in the high bits). Append only. */
-export const IPI_PURPOSE_NAMES = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest'] as const;
+export const IPI_PURPOSE_NAMES = ['detach', 'attach', 'invalidate', 'stop', 'init-sipi', 'guest', 'kick', 'park'] as const;
 
 export const LOG_KIND_NAMES = ['exit', 'transition', 'ipi-send', 'ipi-deliver', 'ipi-lost', 'phase', 'op', 'kho', 'trace', 'invariant', 'step', 'fault', 'exec', 'wait', 'irq', 'message'];
 

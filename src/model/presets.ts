@@ -34,7 +34,7 @@ function scenario(title: string, description: string, over: Record<string, unkno
   };
 }
 
-export const PRESETS: readonly Preset[] = [
+const BASE_PRESETS: Preset[] = [
   {
     id: 'converged-idle',
     summary: 'The design the thread converged on, idle guest: milliseconds of blackout instead of seconds',
@@ -264,7 +264,140 @@ export const PRESETS: readonly Preset[] = [
   },
 ];
 
+/** sysbench's exit mix without its rare EOI_INDUCED and NMI exits (they would stall in the prototype's gap). */
+const CPU_BOUND_NO_STALL = { profile: 'cpu-bound', rates: { EOI_INDUCED: 0, EXCEPTION_NMI: 0 } };
+
+/** The prototype's scenarios (orphanvm.md §7.4) under `rfcv1`. */
+const RFCV1: Preset[] = [
+  {
+    id: 'rfcv1-kexec',
+    summary: 'The prototype, 1:1 tickless, through kexec: the preserve and reclaim windows are the real pauses',
+    scenario: scenario(
+      'Prototype (rfcv1): symmetric kexec, 1:1 tickless',
+      'Walkthrough §3, ovm_test -k 1: vm_suspend(), then PRESERVE_FD of VM, RAM, CPUs 2-3 (parked through hotplug, no INIT/SIPI) and vCPUs (oncore jobs), all paused for about 210 ms. The jobs run tickless through the gap; the vmfd retrieve parks every CPU, each vcpufd retrieve reclaims with one cmpxchg, and the CPUs return at FINISH, before KVM_RUN.',
+      { design: 'rfcv1' },
+    ),
+  },
+  {
+    id: 'rfcv1-ram-only',
+    summary: 'RAM-only: the vCPUs are frozen in RAM across kexec; no CPU leaves Linux',
+    scenario: scenario(
+      'Prototype (rfcv1): RAM-only',
+      'orphanvm.md §7.4 scenario 1 (matrix suites 3/5/8): without the capability the VMM preserves RAM-only vCPUs (cb == NULL). Nothing runs in the gap and the online mask never changes.',
+      { design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], optIn: false, devices: [PASSTHROUGH], workload: 'idle' }] },
+    ),
+  },
+  {
+    id: 'rfcv1-cancel-cycle',
+    summary: 'Preserve, run on-core, then resume: every vCPU through the stop handshake, every CPU back online',
+    scenario: scenario(
+      'Prototype (rfcv1): symmetric cancel cycle',
+      'orphanvm.md §7.4 scenario 2 (ovm_test -k 0): the vCPUs run on-core for a second, then "resume" closes the session: each vCPU is stopped (slow reclaim when RUNNING), restored into its kvm_vcpu and its job cancelled, and cpu_unpreserve() brings the CPUs back.',
+      { design: 'rfcv1', steps: [{ at: '1s', action: 'preserve' }, { at: '2.5s', action: 'cancel' }], until: '4s' },
+    ),
+  },
+  {
+    id: 'rfcv1-2-on-1',
+    summary: 'Two vCPUs share one preserved CPU: 10 ms quanta, serialization at every switch',
+    scenario: scenario(
+      'Prototype (rfcv1): 2 vCPUs on 1 pCPU',
+      'orphanvm.md §7.4 scenario 4 (suites 2/7): two CPU-bound vCPUs time-slice CPU 2 with the 10 ms quantum; each quantum end serializes the vCPU (cb → PAUSED) and requeues its job. Together they get one CPU. (The profile\'s rare EOI_INDUCED and NMI exits, which would stall in the gap, are left out.)',
+      { design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 2], devices: [PASSTHROUGH], workload: CPU_BOUND_NO_STALL }] },
+    ),
+  },
+  {
+    id: 'rfcv1-4-on-2',
+    summary: 'Four vCPUs on two preserved CPUs: jobs migrate, cb->pcpu_id changes',
+    scenario: scenario(
+      'Prototype (rfcv1): 4 vCPUs on 2 pCPUs',
+      'orphanvm.md §7.4 scenario 4: four CPU-bound vCPUs on CPUs 2-3. Jobs are placed on the least-loaded CPU, but the runqueue is shared: a CPU takes the head job when none prefers it, so jobs migrate.',
+      { design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 4, pinning: [2, 3, 2, 3], devices: [PASSTHROUGH], workload: CPU_BOUND_NO_STALL }] },
+    ),
+  },
+  {
+    id: 'rfcv1-8-on-1',
+    summary: 'Heavy overcommit: eight idle vCPUs on one CPU get one CPU between them',
+    scenario: scenario(
+      'Prototype (rfcv1): 8 vCPUs on 1 pCPU',
+      'orphanvm.md §7.4 scenario 5: eight idle vCPUs share CPU 2. Every HLT yields the CPU (ONCORE_EXIT_YIELD_IDLE); in aggregate they get about one CPU, each about an eighth (STATUS: 4,554 vs 4,544 p/s for 2-on-2).',
+      { design: 'rfcv1', host: { ...HOST, cpus: 4, housekeeping: '0-1' }, vms: [{ name: 'vm0', vcpus: 8, pinning: [2, 2, 2, 2, 2, 2, 2, 2], devices: [PASSTHROUGH], workload: 'idle' }] },
+    ),
+  },
+  {
+    id: 'rfcv1-stall',
+    summary: 'An MMIO doorbell in the gap: ONCORE_EXIT_STALL, RIP kept, until reclaim',
+    scenario: scenario(
+      'Prototype (rfcv1): a stall',
+      'orphanvm.md §7.4 scenario 7: vCPU0 rings a virtio doorbell (EPT_MISCONFIG) in the gap; the Caretaker cannot emulate it: stall_count, stall_exit_reason are set, the vCPU makes no progress while vCPU1 continues, and the new KVM handles the exit after KVM_RUN.',
+      {
+        design: 'rfcv1',
+        vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], devices: [PASSTHROUGH, { name: 'virtio-net0', kind: 'emulated', exit: 'EPT_MISCONFIG', accessesPerSec: 50, vcpus: [0] }], workload: 'idle' }],
+      },
+    ),
+  },
+  ...(['intel-vmx', 'amd-svm', 'arm64'] as const).map((arch) => ({
+    id: `rfcv1-ipi-storm-${arch.split('-')[0]}`,
+    summary: arch === 'intel-vmx' ? 'IPI storm on Intel with IPIv: ICR writes in silicon, no stall' : arch === 'amd-svm' ? 'IPI storm on AMD without AVIC: the sender stalls' : 'IPI storm on arm64: ICC_SGI1R_EL1 traps, the SGI is injected',
+    scenario: scenario(
+      `Prototype (rfcv1): IPI storm on ${arch}`,
+      'orphanvm.md §7.4 scenario 8 (--ipi): reschedule IPIs dominate the guest. Intel with IPIv delivers ICR writes in silicon (stall_count 0); AMD without AVIC stalls the sender; arm64 traps ICC_SGI1R_EL1, injects the SGI and kicks the target.',
+      {
+        design: 'rfcv1',
+        host: { ...HOST, arch, features: arch === 'intel-vmx' ? { apicv: true, ipiv: true, postedInterrupts: true } : { apicv: false, ipiv: false, avic: false, gicv41: false, postedInterrupts: true } },
+        vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], devices: [PASSTHROUGH], workload: 'ipi-heavy' }],
+      },
+    ),
+  })),
+  {
+    id: 'rfcv1-lost-park-kick',
+    summary: 'The detach_workload kick to CPU 3 is lost: vCPU1 runs on, then a slow reclaim',
+    scenario: scenario(
+      'Prototype (rfcv1): lost detach_workload kick',
+      'Walkthrough §6.1, rfcv1: the NMI that parks CPU 3 at vmfd retrieve is lost. vCPU1 keeps running through the retrieve; its vcpufd retrieve finds cb RUNNING and takes the slow path (STOPPING, kick, STOPPED): its pause shrinks to about 12.06 ms.',
+      { design: 'rfcv1', faults: [{ kind: 'drop-ipi', at: '9s', cpu: 3, purpose: 'park' }] },
+    ),
+  },
+  {
+    id: 'rfcv1-wedged-cpu',
+    summary: 'CPU 3 wedges in the gap: reclaim times out after 2 s, the vCPU is quarantined',
+    scenario: scenario(
+      'Prototype (rfcv1): wedged pCPU',
+      'Walkthrough §6.2 under rfcv1: the park kick is lost to a wedged CPU, the slow reclaim re-kicks every 1 ms, and after KVM_CARETAKER_ATTACH_TIMEOUT_US (2 s) it returns -ETIMEDOUT: "caretaker attach handshake timed out … quarantining vCPU".',
+      { design: 'rfcv1', faults: [{ kind: 'wedge-cpu', at: '5s', cpu: 3 }] },
+    ),
+  },
+  {
+    id: 'rfcv1-host-mce',
+    summary: 'A machine check on a preserved CPU: KVM_CARETAKER_FAILED, the VM is marked bugged',
+    scenario: scenario(
+      'Prototype (rfcv1): machine check in the gap',
+      'orphanvm.md §1.3a: a host-mode exception caught by the preserved IDT publishes FAILED (ONCORE_EXIT_ERROR). At retrieve, kvm_caretaker_wait_for_attach() returns -EIO and kvm_vm_bugged() ends the VM.',
+      { design: 'rfcv1', faults: [{ kind: 'host-mce', at: '5s', cpu: 2 }] },
+    ),
+  },
+  {
+    id: 'rfcv1-madvise-free',
+    summary: 'MADV_FREE before kexec: the prototype sends no kick, pages are freed while mapped',
+    scenario: scenario(
+      'Prototype (rfcv1): the MADV_FREE hazard',
+      'Walkthrough §6.3 and orphanvm.md §6: the prototype has no MMU-notifier kick for preserved vCPUs, so guest pages they may map are freed at once: invariant 7 breaks (the open hazard), and caretaker-lab run exits 1.',
+      { design: 'rfcv1', faults: [{ kind: 'madvise-free', at: '1.3s', vm: 'vm0', touchAfter: '10ms' }] },
+    ),
+  },
+  {
+    id: 'rfcv1-feature-mismatch',
+    summary: 'No check before kexec: the new kernel refuses the handover at retrieve',
+    scenario: scenario(
+      'Prototype (rfcv1): handover refused',
+      'The prototype has no pre-kexec feature check: a mismatch (arch_mode, hwid, a compat string) surfaces only in the new kernel, which refuses the handover; the VM is terminated and the CPUs return at FINISH.',
+      { design: 'rfcv1', faults: [{ kind: 'feature-mismatch', when: 'before-ponr' }] },
+    ),
+  },
+];
+
 export const DEFAULT_PRESET = 'converged-idle';
+
+export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1];
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

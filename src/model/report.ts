@@ -32,6 +32,16 @@ export interface VcpuReport {
   exits: Record<string, ExitCounts>;
   /** The subset of `exits` that happened while detached under the Caretaker, in the gap. */
   gapExits: Record<string, ExitCounts>;
+  /** rfcv1: the prototype's telemetry (kvm_caretaker_telemetry_ser) and oncore job accounting. */
+  telemetry?: {
+    total_runs: number;
+    total_exits: number;
+    stall_count: number;
+    stall_exit_reason: string | null;
+    preemptions: number;
+    yields: number;
+    migrations: number;
+  };
 }
 
 export interface VmReport {
@@ -69,15 +79,29 @@ export function buildReport(e: Engine): RunReport {
       index: vc.index,
       pcpu: vc.pcpu,
       state: st.ents[vc.ent].state,
-      guestNs: Math.max(0, vc.execNs + openExec - hot.exitNs[v]),
+      // an exit still in progress at `now` counts only up to now
+      guestNs: Math.max(0, vc.execNs + openExec - hot.exitNs[v] + (vc.executing ? Math.max(0, hot.busyUntil[v] - now) : 0)),
       // progress intervals exclude TLB-shootdown waits; exits outside waits are no progress either
-      progressNs: Math.max(0, vc.progressNs + openProgress - (hot.exitNs[v] - hot.waitExitNs[v])),
+      progressNs: Math.max(0, vc.progressNs + openProgress - (hot.exitNs[v] - hot.waitExitNs[v]) + (vc.executing && vc.waitAcks === 0 ? Math.max(0, hot.busyUntil[v] - now) : 0)),
       stalledNs: vc.stalledNs + openStall,
       longestStallNs: Math.max(vc.longestStallNs, openStall),
       pendingExits: vc.stallKind >= 0 ? 1 : 0,
       lostExits: vc.lostExits,
       exits,
       gapExits,
+      ...(vc.oncore
+        ? {
+            telemetry: {
+              total_runs: vc.oncore.totalRuns,
+              total_exits: Object.values(gapExits).reduce((a, c) => a + c.total, 0),
+              stall_count: Object.values(gapExits).reduce((a, c) => a + c.stalled, 0),
+              stall_exit_reason: vc.oncore.stallExitReason >= 0 ? EXIT_IDS[vc.oncore.stallExitReason] : null,
+              preemptions: vc.oncore.preemptions,
+              yields: vc.oncore.yields + (gapExits.HLT?.fastpath ?? 0) + (gapExits.PAUSE_INSTRUCTION?.fastpath ?? 0) + (gapExits.MWAIT_INSTRUCTION?.fastpath ?? 0),
+              migrations: vc.oncore.migrations,
+            },
+          }
+        : {}),
     };
   });
   const vms: VmReport[] = st.vms.map((vm) => {

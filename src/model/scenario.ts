@@ -13,12 +13,12 @@ import { PROFILE_IDS, profileById } from './workloads.ts';
 
 export const SCENARIO_VERSION = 1;
 /** Designs this engine runs. design.md §1 lists the rest; they arrive with their issue. */
-export const DESIGNS = ['classic', 'converged'] as const;
+export const DESIGNS = ['classic', 'converged', 'rfcv1'] as const;
 export type DesignId = (typeof DESIGNS)[number];
 
 export const STEP_ACTIONS = ['preserve', 'kexec', 'cancel'] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
-export const IPI_PURPOSES = ['detach', 'attach', 'invalidate', 'any'] as const;
+export const IPI_PURPOSES = ['detach', 'attach', 'invalidate', 'park', 'any'] as const;
 export type IpiPurposeFilter = (typeof IPI_PURPOSES)[number];
 
 const MAX_UNTIL = 600_000_000_000; // 10 minutes of simulated time
@@ -142,7 +142,7 @@ const faultSchema = s.union(
         kind: s.enumOf(['drop-ipi'], { description: 'the next matching IPI or NMI kick to `cpu` is lost' }),
         at: s.duration({ description: 'from when the fault is armed', default: 0 }),
         cpu: cpu('target pCPU'),
-        purpose: s.enumOf(IPI_PURPOSES, { description: 'which protocol IPI', default: 'any' }),
+        purpose: s.enumOf(IPI_PURPOSES, { description: 'which protocol IPI (park: the prototype\'s detach_workload NMI)', default: 'any' }),
         count: s.integer({ min: 1, max: 1_000_000, description: 'how many to drop', default: 1 }),
       },
       ['kind', 'cpu'],
@@ -184,6 +184,16 @@ const faultSchema = s.union(
         touchAfter: s.duration({ description: 'when a vCPU of the VM touches the freed range, after the call', default: '10ms', max: MAX_UNTIL }),
       },
       ['kind', 'at', 'vm'],
+    ),
+    s.object(
+      {
+        kind: s.enumOf(['host-nmi', 'host-mce'], {
+          description: 'an NMI or a machine check reaches a pCPU while a Caretaker holds it: its own vectors handle an NMI; a machine check parks the core (converged) or fails the Caretaker (rfcv1: FAILED, the VM is marked bugged)',
+        }),
+        at: s.duration({ description: 'when it arrives' }),
+        cpu: cpu('the pCPU'),
+      },
+      ['kind', 'at', 'cpu'],
     ),
     s.object(
       {
@@ -315,6 +325,7 @@ export type ResolvedFault =
   | { kind: 'wedge-cpu'; at: Ns; cpu: number }
   | { kind: 'feature-mismatch'; when: 'before-ponr' | 'after-ponr'; vm: string | null }
   | { kind: 'madvise-free'; at: Ns; vm: string; touchAfter: Ns }
+  | { kind: 'host-nmi' | 'host-mce'; at: Ns; cpu: number }
   | { kind: 'tsc-reset'; vm: string | null }
   | { kind: 'vmm-slow-restart'; vm: string; delay: Ns };
 
@@ -404,7 +415,7 @@ export function parseScenario(input: unknown): ParseResult {
     faults: ((raw.faults as Obj[] | undefined) ?? []).map(resolveFault),
     until: dur(raw.until, '12s'),
   };
-  const used = new Map<number, { who: string; caretaker: boolean }>();
+  const used = new Map<number, { who: string; caretaker: boolean; vm: number }>();
   const rawVms = raw.vms as Obj[];
   rawVms.forEach((v, i) => scenario.vms.push(resolveVm(v, i, scenario, used, errors)));
   checkScenario(scenario, rawVms, errors);
@@ -425,6 +436,9 @@ function resolveFault(f: Obj): ResolvedFault {
       return { kind: 'madvise-free', at: dur(f.at, 0), vm: f.vm as string, touchAfter: dur(f.touchAfter, '10ms') };
     case 'tsc-reset':
       return { kind: 'tsc-reset', vm: (f.vm as string | undefined) ?? null };
+    case 'host-nmi':
+    case 'host-mce':
+      return { kind: f.kind, at: dur(f.at, 0), cpu: f.cpu as number };
     default:
       return { kind: 'vmm-slow-restart', vm: f.vm as string, delay: dur(f.delay, 0) };
   }
@@ -435,7 +449,7 @@ export function designUsesCaretaker(design: DesignId): boolean {
   return design !== 'classic';
 }
 
-function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { who: string; caretaker: boolean }>, errors: SchemaError[]): ResolvedVm {
+function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { who: string; caretaker: boolean; vm: number }>, errors: SchemaError[]): ResolvedVm {
   const path = `$.vms[${i}]`;
   const vcpus = v.vcpus as number;
   const optIn = (v.optIn as boolean | undefined) ?? true;
@@ -484,14 +498,16 @@ function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { 
     }
     const who = `${v.name as string} vCPU ${k}`;
     const prev = used.get(p);
-    // kvm_vcpu_luo_preserve(): a preserved vCPU needs an isolated pCPU that nothing else runs on
+    // rfcv1 time-slices M vCPUs of one VM on its N preserved pCPUs: sharing within a VM is fine
+    const sameSession = sc.design === 'rfcv1' && prev?.caretaker && prev.vm === i;
+    // kvm_vcpu_luo_preserve(): a preserved vCPU needs an isolated pCPU that no other session or VM runs on
     if (caretaker) {
-      const err = preserveVcpuCheck(p, sc.host.housekeeping, prev ? new Map([[p, prev.who]]) : new Map());
+      const err = preserveVcpuCheck(p, sc.host.housekeeping, prev && !sameSession ? new Map([[p, prev.who]]) : new Map());
       if (err) errors.push({ path: pp, message: `${who} on pCPU ${p}: ${err}` });
     } else if (prev?.caretaker) {
       errors.push({ path: pp, message: `${who} on pCPU ${p}: -EBUSY: pCPU ${p} is preserved for ${prev.who}, whose Caretaker takes it from Linux` });
     }
-    if (!prev || caretaker) used.set(p, { who, caretaker });
+    if (!prev || (caretaker && !sameSession)) used.set(p, { who, caretaker, vm: i });
   });
   return {
     name: v.name as string,

@@ -10,12 +10,16 @@ import { EngineBug } from '../../base/assert.ts';
 import type { Ns } from '../../base/time.ts';
 import { initialState, nextState, type MachineId } from '../../machines/index.ts';
 import { EventLog, EXIT_GAP_BIT, IPI_PURPOSE_NAMES, L } from '../eventlog.ts';
-import { Disp, NUM_EXITS } from '../exits.ts';
+import { Disp, NUM_EXITS, X } from '../exits.ts';
 import { coreConfig, dispositionTable, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import type { ResolvedScenario } from '../scenario.ts';
 import { INV } from '../invariants.ts';
 import type { Ent, EntKind, Hot, IpiPurpose, PauseTracker, SimState } from './state.ts';
 import * as P from './protocol.ts';
+import * as R from './rfcv1.ts';
+
+/** pCPU states in which a Caretaker or the prototype's preserved runtime owns the CPU. */
+const CARETAKER_OWNED = new Set(['CARETAKER', 'WEDGED', 'PARKED', 'WORKLOAD', 'EXITING']);
 
 /** Queue event kinds. */
 export const Q = {
@@ -31,14 +35,14 @@ export const Q = {
   ACK: 9,
   DEVIRQ: 10,
   TOUCH: 11,
-  END: 12,
+  ONCORE: 13,
 } as const;
 
 const NE = NUM_EXITS;
 const ND = 5;
 
 export function newPause(running: number): PauseTracker {
-  return { running, lastExitEnd: -1, openSince: -1, pauseNs: 0, blackoutNs: 0, runStart: -1, runEnd: -1 };
+  return { running, lastExitEnd: -1, openSince: -1, pauseNs: 0, blackoutNs: 0, prevMax: 0, runStart: -1, runEnd: -1 };
 }
 
 export class Engine {
@@ -47,6 +51,8 @@ export class Engine {
   /** Per-vCPU base exit rates (per second) by exit kind: workload, devices, lazy memory. */
   readonly baseRates: Float64Array;
   readonly ctTables: Uint8Array[];
+  /** Whether Caretakers write a trace ring (the thread's design; the prototype keeps telemetry counters). */
+  readonly ringOn: boolean;
   /** Passthrough devices that raise interrupts, in scenario order (derived from the scenario). */
   readonly devices: { vm: number; vcpu: number; posted: boolean; rate: number; name: string }[] = [];
 
@@ -77,6 +83,7 @@ export class Engine {
       gapCounts: new Float64Array(nv * NE * ND),
       waitExitNs: new Float64Array(nv),
       waiting: new Uint8Array(nv),
+      yieldHook: new Uint8Array(nv),
       executing: new Uint8Array(nv),
       ent: new Int32Array(nv),
       vm: new Int32Array(nv),
@@ -111,6 +118,7 @@ export class Engine {
       hot,
     };
     this.ctTables = [dispositionTable(MODE_ATTACHED, core), dispositionTable(MODE_GAP, core)];
+    this.ringOn = sc.design === 'converged';
     this.baseRates = new Float64Array(nv * NE);
     P.buildWorld(this);
   }
@@ -180,13 +188,13 @@ export class Engine {
     const hot = st.hot;
     for (const p of st.pcpus) {
       const s = st.ents[p.ent].state;
-      const want = s === 'ONLINE' ? 'host' : s === 'CARETAKER' || s === 'WEDGED' ? 'caretaker' : 'nobody';
+      const want = s === 'ONLINE' ? 'host' : CARETAKER_OWNED.has(s) ? 'caretaker' : 'nobody';
       this.check(INV.ONE_OWNER, p.owner === want, () => `CPU ${p.id} is ${s} but owned by ${p.owner}`);
     }
     for (let v = 0; v < st.vcpus.length; v++) {
       const vc = st.vcpus[v];
       if (vc.executing) {
-        const p = st.pcpus[vc.pcpu];
+        const p = st.pcpus[P.runningCpu(this, v)];
         const ok =
           hot.mode[v] === MODE_GAP
             ? p.owner === 'caretaker' && p.vcpu === v && !p.wedged
@@ -257,6 +265,8 @@ export class Engine {
     const ringFill = hot.ringFill;
     const ringDropped = hot.ringDropped;
     const ringCap = st.sc.caretaker.traceRingRecords;
+    const ringOn = this.ringOn;
+    const yieldHook = hot.yieldHook;
     let done = 0;
     while (done < max && q.size > 0 && q.time[0] <= end) {
       const time = q.time[0];
@@ -294,9 +304,11 @@ export class Engine {
         if (waiting[v] !== 0) hot.waitExitNs[v] += c;
         if (mode[v] === MODE_GAP) {
           gapCounts[(base + k) * ND + d]++;
-          ringProduced[v]++;
-          if (ringFill[v] >= ringCap) ringDropped[v]++;
-          else ringFill[v]++;
+          if (ringOn) {
+            ringProduced[v]++;
+            if (ringFill[v] >= ringCap) ringDropped[v]++;
+            else ringFill[v]++;
+          }
         }
         const pt = pts[vmOf[v]];
         if (pt.running === 1) addInterval(pt, time, end);
@@ -304,6 +316,8 @@ export class Engine {
         if (end > pt.lastExitEnd) pt.lastExitEnd = end;
         busy[v] = end;
         replaceTop(q, end + nextExpNs(prng, mean[v]), Q.EXIT, v, gen[v]);
+        // rfcv1 with jobs waiting: an idle exit (HLT, PAUSE, MWAIT) yields the CPU
+        if (yieldHook[v] !== 0 && (k === X.HLT || k === X.PAUSE || k === X.MWAIT) && mode[v] === MODE_GAP) R.idleExit(this, v);
         continue;
       }
       st.now = time;
@@ -342,8 +356,8 @@ export class Engine {
         return P.deviceIrq(this, a, b);
       case Q.TOUCH:
         return P.touchFreed(this, a);
-      case Q.END:
-        return;
+      case Q.ONCORE:
+        return R.oncoreNext(this, a, b);
       default:
         throw new EngineBug(`unknown queue event kind ${kind}`);
     }
@@ -368,6 +382,11 @@ export class Engine {
     if (pt.openSince >= 0) {
       addInterval(pt, pt.openSince, now);
       pt.openSince = -1;
+    } else if (pt.runEnd > now) {
+      // an all-stopped run was counted to the end of exits in progress: this vCPU ends it now
+      pt.pauseNs -= pt.runEnd - now;
+      pt.runEnd = now;
+      pt.blackoutNs = Math.max(pt.prevMax, pt.runEnd - pt.runStart);
     }
     this.setStream(v, mode);
     P.onExecuting(this, v);
@@ -449,6 +468,7 @@ export class Engine {
 
   /** The Caretaker writes one record into the vCPU's trace ring; a full ring overwrites the oldest. */
   produceOne(v: number): void {
+    if (!this.ringOn) return;
     const hot = this.st.hot;
     hot.ringProduced[v]++;
     if (hot.ringFill[v] >= this.st.sc.caretaker.traceRingRecords) hot.ringDropped[v]++;
@@ -457,6 +477,7 @@ export class Engine {
 
   /** The Caretaker writes `n` records into the vCPU's trace ring. */
   produce(v: number, n: number): void {
+    if (!this.ringOn) return;
     const hot = this.st.hot;
     const cap = this.st.sc.caretaker.traceRingRecords;
     for (let i = 0; i < n; i++) {
@@ -479,7 +500,7 @@ export class Engine {
     const id = st.ipis.length;
     let lat = latency;
     let lost = st.pcpus[to].wedged;
-    if (purpose === 'detach' || purpose === 'attach' || purpose === 'invalidate') {
+    if (purpose === 'detach' || purpose === 'attach' || purpose === 'invalidate' || purpose === 'park') {
       for (const a of st.armed) {
         const f = st.sc.faults[a.index];
         if (a.remaining <= 0 || (f.kind !== 'drop-ipi' && f.kind !== 'delay-ipi') || f.cpu !== to) continue;
@@ -553,6 +574,7 @@ export function addInterval(pt: PauseTracker, s: Ns, e: Ns): void {
     pt.pauseNs += e - pt.runEnd;
     pt.runEnd = e;
   } else {
+    if (pt.runStart >= 0) pt.prevMax = Math.max(pt.prevMax, pt.runEnd - pt.runStart);
     pt.pauseNs += e - s;
     pt.runStart = s;
     pt.runEnd = e;

@@ -15,6 +15,7 @@ import { attachedDisposition, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.t
 import { INV } from '../invariants.ts';
 import { designUsesCaretaker } from '../scenario.ts';
 import { newPause, Q, type Engine } from './engine.ts';
+import * as R from './rfcv1.ts';
 import type { KhoRegion, VcpuRec, VmRec, VmmRec } from './state.ts';
 
 // VMM program opcodes
@@ -24,6 +25,9 @@ const OP = {
   P_MEM: 4,
   P_VCPU: 5,
   P_DONE: 6,
+  P_CPU: 7,
+  P_VCPU_ONCORE: 8,
+  P_STATE: 9,
   R_START: 10,
   R_SESSION: 11,
   R_VCPUS_RAM: 12,
@@ -31,10 +35,18 @@ const OP = {
   R_RUN: 14,
   R_FINISH: 15,
   R_DONE: 16,
+  R_VCPU_ONCORE: 30,
+  R_ADOPTED: 31,
+  R_FINISH_ONCORE: 32,
+  R_CPU_UNPRESERVE: 33,
+  R_FINISHED: 34,
+  R_RUN_ONCORE: 35,
   C_BEGIN: 20,
   C_VCPU: 21,
   C_CLOSE: 22,
   C_RUN: 23,
+  C_VCPU_ONCORE: 40,
+  C_CPU: 41,
 } as const;
 const BLOCK = -1;
 
@@ -62,6 +74,25 @@ const REGION_BYTES = { vcpuState: 16 * KB, caretaker: 256 * KB, ringRecord: 32, 
 
 const BOOT_CPU = 0;
 
+/** vCPU machine state names per design: the thread's vcpu machine, or the prototype's vcpuOncore. */
+export function vcpuStates(e: Engine) {
+  return e.st.sc.design === 'rfcv1'
+    ? { attached: 'KVM_RUN', suspended: 'PAUSED_IN_VMM', adopted: 'STOPPED', custody: ['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'] }
+    : { attached: 'ATTACHED_RUNNING', suspended: 'SUSPENDED', adopted: 'ADOPTED', custody: ['ORPHANED_RUNNING', 'ORPHANED_BLOCKED'] };
+}
+
+/** The pCPU a vCPU runs on: under a kernel its thread's CPU; in the gap its pin, or under rfcv1 its job's CPU (jobs migrate). */
+export function runningCpu(e: Engine, v: number): number {
+  const vc = e.st.vcpus[v];
+  if (e.st.hot.mode[v] !== MODE_GAP) return vc.hostCpu;
+  return vc.oncore && vc.oncore.onCpu >= 0 ? vc.oncore.onCpu : vc.pcpu;
+}
+
+/** The vCPU runs under a Caretaker (or waits in its custody), not under a kernel. */
+function inCustody(e: Engine, v: number): boolean {
+  return vcpuStates(e).custody.includes(e.stateOf(e.st.vcpus[v].ent));
+}
+
 // ---------------------------------------------------------------------------------------------
 // building the world
 
@@ -70,9 +101,10 @@ export function buildWorld(e: Engine): void {
   const sc = st.sc;
   st.kernels.push(e.addEnt('kernel', 'K (old kernel)', 'kernel', 'RUNNING'));
   st.khoEnt = e.addEnt('kho', 'KHO', 'kho');
+  const oncore = sc.design === 'rfcv1';
   for (let c = 0; c < sc.host.cpus; c++) {
     st.pcpus.push({
-      ent: e.addEnt('pcpu', `CPU ${c}`, 'pcpu'),
+      ent: e.addEnt('pcpu', `CPU ${c}`, oncore ? 'cpuPreserved' : 'pcpu'),
       id: c,
       housekeeping: sc.host.housekeeping.includes(c),
       owner: 'host',
@@ -81,6 +113,7 @@ export function buildWorld(e: Engine): void {
       wedged: false,
       wedgeArmed: false,
       preserved: false,
+      switching: false,
     });
   }
   const usesCt = designUsesCaretaker(sc.design);
@@ -111,6 +144,8 @@ export function buildWorld(e: Engine): void {
       freePendingFault: -1,
       cancelling: false,
       cancelRequested: false,
+      oncore: oncore && usesCt && vm.optIn ? { cpus: [...new Set(vm.pinning)].sort((a, b) => a - b), runq: [] } : null,
+      pendingStops: 0,
       adoptedVcpus: 0,
       adoptedAt: -1,
       finished: false,
@@ -120,11 +155,12 @@ export function buildWorld(e: Engine): void {
       const v = st.vcpus.length;
       const pcpu = vm.pinning[k];
       const vc: VcpuRec = {
-        ent: e.addEnt('vcpu', `${vm.name}/vCPU${k}`, 'vcpu'),
+        ent: e.addEnt('vcpu', `${vm.name}/vCPU${k}`, oncore ? 'vcpuOncore' : 'vcpu', oncore ? 'KVM_RUN' : undefined),
         vm: i,
         index: k,
         pcpu,
-        ct: rec.caretaker ? e.addEnt('caretaker', `C${pcpu}`, 'caretaker') : -1,
+        // converged: the Caretaker C<pcpu> exists from the start; rfcv1: cb is made at preserve
+        ct: rec.caretaker && !oncore ? e.addEnt('caretaker', `C${pcpu}`, 'caretaker') : -1,
         executing: false,
         execSince: 0,
         execNs: 0,
@@ -144,6 +180,9 @@ export function buildWorld(e: Engine): void {
         lostExits: 0,
         stalledHandled: 0,
         kvm: 0,
+        job: -1,
+        oncore: null,
+        hostCpu: pcpu,
       };
       st.vcpus.push(vc);
       rec.vcpus.push(v);
@@ -216,7 +255,7 @@ export function onFault(e: Engine, i: number): void {
     case 'wedge-cpu': {
       const p = st.pcpus[f.cpu];
       e.log.push(st.now, L.FAULT, p.ent, i, e.log.str(`CPU ${f.cpu} wedges`));
-      if (e.stateOf(p.ent) === 'CARETAKER') wedge(e, f.cpu);
+      if (p.owner === 'caretaker') wedge(e, f.cpu);
       else {
         p.wedgeArmed = true;
         e.message(p.ent, 'not under a Caretaker yet: wedges when a Caretaker takes it');
@@ -226,12 +265,48 @@ export function onFault(e: Engine, i: number): void {
     case 'madvise-free':
       madviseFree(e, i);
       return;
+    case 'host-nmi':
+    case 'host-mce':
+      hostException(e, i, f.kind, f.cpu);
+      return;
     default:
       throw new EngineBug(`fault ${f.kind} is not timed`);
   }
 }
 
-function wedge(e: Engine, cpu: number): void {
+export /**
+ * An NMI or a machine check on a pCPU: under Linux it is Linux's; under a Caretaker its own
+ * vectors take it. An NMI is handled (iretq). A machine check parks the core in a known state
+ * (converged: the vCPU stalls until adoption) or fails the prototype's Caretaker (cb FAILED).
+ */
+function hostException(e: Engine, fi: number, kind: 'host-nmi' | 'host-mce', cpu: number): void {
+  const st = e.st;
+  const p = st.pcpus[cpu];
+  const name = kind === 'host-nmi' ? 'NMI' : 'machine check';
+  e.log.push(st.now, L.FAULT, p.ent, fi, e.log.str(`${name} on CPU ${cpu}`));
+  if (p.owner !== 'caretaker' || p.vcpu < 0) {
+    e.message(p.ent, p.owner === 'host' ? `the host kernel handles the ${name}` : `the preserved vectors take the ${name}; no vCPU runs here`);
+    return;
+  }
+  const v = p.vcpu;
+  const vc = st.vcpus[v];
+  if (kind === 'host-nmi') {
+    if (vc.executing) e.extraExit(v, X.EXCEPTION_NMI, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
+    e.message(p.ent, "the Caretaker's NMI vector returns (iretq): nothing lost");
+    return;
+  }
+  if (st.sc.design === 'rfcv1') return R.failOncore(e, v);
+  if (!vc.executing) {
+    e.message(p.ent, 'the machine check finds the vCPU already stopped');
+    return;
+  }
+  e.message(p.ent, "the Caretaker's #MC vector parks the core in a known state: the vCPU waits for adoption");
+  st.hot.counts[(v * NUM_EXITS + X.EXCEPTION_NMI) * 5 + Disp.STALLED]++;
+  st.hot.gapCounts[(v * NUM_EXITS + X.EXCEPTION_NMI) * 5 + Disp.STALLED]++;
+  stall(e, v, X.EXCEPTION_NMI);
+}
+
+export function wedge(e: Engine, cpu: number): void {
   const st = e.st;
   const p = st.pcpus[cpu];
   p.wedged = true;
@@ -259,7 +334,7 @@ function startProgram(e: Engine, vm: VmRec, role: 0 | 1, prog: number[]): void {
 }
 
 /** Lets a VMM blocked in an ioctl continue (the ioctl returned). */
-function vmmResume(e: Engine, vm: VmRec, role: 0 | 1): void {
+export function vmmResume(e: Engine, vm: VmRec, role: 0 | 1): void {
   const m = role ? vm.newVmm : vm.oldVmm;
   if (!m || !m.blocked) return;
   m.blocked = false;
@@ -300,7 +375,13 @@ function startPreserve(e: Engine, vm: VmRec): void {
   // PRESERVING at once, so a kexec requested at the same instant waits for this VMM
   e.fire(vm.oldVmm.ent, 'PRESERVE');
   const prog: number[] = [];
-  if (vm.caretaker) {
+  if (vm.oncore) {
+    // NanoVMM's order: suspend, VM → RAM → CPUs → vCPUs → STATE (orphanvm.md §7.2)
+    prog.push(OP.P_SUSPEND, 0, OP.P_SESSION, 0, OP.P_MEM, 0);
+    for (const cpu of vm.oncore.cpus) prog.push(OP.P_CPU, cpu);
+    vm.vcpus.forEach((_, k) => prog.push(OP.P_VCPU_ONCORE, k));
+    prog.push(OP.P_STATE, 0);
+  } else if (vm.caretaker) {
     prog.push(OP.P_SESSION, 0, OP.P_MEM, 0);
     vm.vcpus.forEach((_, k) => prog.push(OP.P_VCPU, k));
   } else {
@@ -336,6 +417,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       const mem = st.sc.vms[vm.idx].memoryGiB;
       khoPreserve(e, `mem:${vm.name}`, 'guest-memory', vm.name, Math.round(mem * GB));
       khoPreserve(e, `pvclock:${vm.name}`, 'pvclock', `${vm.name}: TSC offset and kvmclock`, REGION_BYTES.pvclock);
+      if (vm.oncore) khoPreserve(e, `pt:${vm.name}`, 'page-tables', `${vm.name}: TDP roots and non-leaf pages, walked at .preserve() in RFCv1`, Math.round(mem * REGION_BYTES.ptPerGiB));
       if (!vm.caretaker) {
         // RAM-only vCPUs (cb == NULL): state serialized with the VM suspended
         if (designUsesCaretaker(st.sc.design)) {
@@ -351,6 +433,54 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.P_VCPU:
       detachStart(e, vm, arg);
       return BLOCK;
+    case OP.P_CPU:
+      R.preserveCpu(e, vm, arg);
+      return BLOCK;
+    case OP.P_VCPU_ONCORE:
+      R.preserveVcpu(e, vm, arg);
+      return BLOCK;
+    case OP.P_STATE:
+      e.op(m.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD', 'machine-state memfd (LUO_STATE_TOKEN)');
+      e.message(m.ent, '[NVMM LUO] VM successfully prepared and preserved. Continuing on-core execution.');
+      return 0;
+    case OP.R_VCPU_ONCORE:
+      if (vm.terminated) return 0;
+      e.op(m.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD', `vcpufd ${arg} (LUO_VCPU_BASE_TOKEN+${arg})`);
+      return R.reclaimVcpu(e, vm, arg, 1) ? BLOCK : 0;
+    case OP.R_ADOPTED:
+      if (vm.terminated) return 0;
+      vm.adoptedAt = st.now;
+      updatePhases(e);
+      e.op(m.ent, 'LIVEUPDATE_SESSION_FINISH', 'at once (orphan mode), files finished in reverse order');
+      return 0;
+    case OP.R_FINISH_ONCORE:
+      return t.finish;
+    case OP.R_CPU_UNPRESERVE:
+      return R.unpreserveCpu(e, vm, arg, 1) ? BLOCK : 0;
+    case OP.R_FINISHED:
+      e.fire(vm.session, 'FINISH');
+      khoFreeVm(e, vm);
+      if (!vm.terminated) {
+        vm.finished = true;
+        updatePhases(e);
+      }
+      return 0;
+    case OP.R_RUN_ONCORE:
+      if (vm.terminated) {
+        e.fire(m.ent, 'EXIT');
+        return 0;
+      }
+      e.fire(m.ent, 'RUN');
+      e.op(m.ent, 'KVM_RUN', 'one thread per vCPU: the guest resumes under standard KVM');
+      for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
+      return t.kvmRunEntry;
+    case OP.C_VCPU_ONCORE: {
+      const v = vm.vcpus[arg];
+      if (st.vcpus[v].ct < 0 || e.stateOf(st.vcpus[v].ct) === 'STOPPED') return 0;
+      return R.reclaimVcpu(e, vm, arg, 0) ? BLOCK : 0;
+    }
+    case OP.C_CPU:
+      return R.unpreserveCpu(e, vm, arg, 0) ? BLOCK : 0;
     case OP.P_DONE:
       e.fire(m.ent, 'PRESERVED');
       if (vm.cancelRequested) startCancel(e, vm);
@@ -365,7 +495,8 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       e.op(m.ent, 'LIVEUPDATE_IOCTL_RETRIEVE_SESSION', vm.name);
       e.fire(vm.session, 'RETRIEVE');
       if (e.stateOf(st.khoEnt) === 'HANDED_OVER') e.fire(st.khoEnt, 'RESTORE');
-      e.op(m.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD', 'memfd, vmfd');
+      e.op(m.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD', vm.oncore ? 'vmfd (LUO_VM_TOKEN), guest_memfd (LUO_RAM_TOKEN), state (LUO_STATE_TOKEN), CPU tokens (closed)' : 'memfd, vmfd');
+      if (vm.oncore) R.detachWorkload(e, vm, 1); // kvm_caretaker_vm_pre_retrieve(): the guest stops here
       khoRead(e, `mem:${vm.name}`);
       khoRead(e, `luo:${vm.name}`);
       if (vm.caretaker) khoRead(e, `pt:${vm.name}`);
@@ -480,7 +611,13 @@ function startCancel(e: Engine, vm: VmRec): void {
   vm.cancelRequested = false;
   vm.cancelling = true;
   const prog: number[] = [OP.C_BEGIN, 0];
-  for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(OP.C_VCPU, k);
+  if (vm.oncore) {
+    // luo_file_unpreserve_files(): reverse order — vcpufds, then the CPUs, then RAM and VM
+    for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(OP.C_VCPU_ONCORE, k);
+    for (const cpu of [...vm.oncore.cpus].reverse()) prog.push(OP.C_CPU, cpu);
+  } else {
+    for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(OP.C_VCPU, k);
+  }
   prog.push(OP.C_CLOSE, 0, OP.C_RUN, 0);
   startProgram(e, vm, 0, prog);
 }
@@ -519,7 +656,8 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
   switch (phase) {
     case K.FREEZE_DONE: {
       const k = st.kernels[0];
-      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr');
+      // the prototype checks nothing before the point of no return: its mismatches surface at retrieve
+      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr' && st.sc.design !== 'rfcv1');
       if (bad.length) {
         // step 8 fails: the feature check against the staged kernel refuses the handover
         e.op(k, 'liveupdate_reboot() = -EOPNOTSUPP', `feature check failed for ${bad.map((v) => v.name).join(', ')}: the staged kernel lacks features the preserved state needs`);
@@ -607,9 +745,17 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
         if (vm.terminated || vm.session < 0 || e.stateOf(vm.session) !== 'DESERIALIZED') continue;
         vm.newVmm = { ent: e.addEnt('vmm', `VMM′ ${vm.name}`, 'vmm'), pc: 0, prog: [], blocked: false };
         const prog: number[] = [OP.R_START, 0, OP.R_SESSION, 0];
-        if (vm.caretaker) vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU, k));
-        else prog.push(OP.R_VCPUS_RAM, 0);
-        prog.push(OP.R_RUN, 0, OP.R_FINISH, 0, OP.R_DONE, 0);
+        if (vm.oncore) {
+          // VM (detach every CPU's workload) → RAM → STATE → CPUs (closed) → vCPUs; FINISH at once, then KVM_RUN
+          vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU_ONCORE, k));
+          prog.push(OP.R_ADOPTED, 0, OP.R_FINISH_ONCORE, 0);
+          for (const cpu of [...vm.oncore.cpus].reverse()) prog.push(OP.R_CPU_UNPRESERVE, cpu);
+          prog.push(OP.R_FINISHED, 0, OP.R_RUN_ONCORE, 0);
+        } else {
+          if (vm.caretaker) vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU, k));
+          else prog.push(OP.R_VCPUS_RAM, 0);
+          prog.push(OP.R_RUN, 0, OP.R_FINISH, 0, OP.R_DONE, 0);
+        }
         startProgram(e, vm, 1, prog);
       }
       return;
@@ -634,6 +780,12 @@ export function ipiArrive(e: Engine, id: number): void {
       e.check(INV.IPI_ACCOUNTED, false, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
       return;
     }
+    if (ipi.purpose === 'park' || ipi.purpose === 'kick') {
+      // a lost park kick leaves the job RUNNING: the reclaim takes the slow path (STOPPING, kicks, timeout)
+      e.check(INV.IPI_ACCOUNTED, true, () => '');
+      e.message(p.ent, ipi.purpose === 'park' ? 'the detach_workload kick was lost: the job keeps running until a slow reclaim' : 'a scheduler kick was lost');
+      return;
+    }
     // a kick of a live handshake must have its re-kick armed; a kick of a finished one is moot
     const hs = ipi.vcpu >= 0 ? st.vcpus[ipi.vcpu].handshake : null;
     if (hs && hs.gen === ipi.hsGen && !hs.done) e.check(INV.IPI_ACCOUNTED, hs.timerArmed, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
@@ -654,6 +806,10 @@ export function ipiArrive(e: Engine, id: number): void {
       return;
     case 'guest':
       return;
+    case 'kick':
+      return R.kickArrived(e, p.id);
+    case 'park':
+      return R.parkArrived(e, p.id);
     default: {
       const v = ipi.vcpu;
       const vc = st.vcpus[v];
@@ -662,6 +818,7 @@ export function ipiArrive(e: Engine, id: number): void {
         e.message(p.ent, 'a kick after the forced exit: nothing to do');
         return;
       }
+      if (st.sc.design === 'rfcv1') return R.reclaimKickArrived(e, v);
       // the forced exit happens once any exit in progress is finished
       const wait = Math.max(0, st.hot.busyUntil[v] - st.now);
       e.at(wait, Q.VCPU, v, V.FORCED_EXIT);
@@ -669,12 +826,12 @@ export function ipiArrive(e: Engine, id: number): void {
   }
 }
 
-function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach' | 'invalidate', by: number): void {
+export function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach' | 'invalidate', by: number, cpu = e.st.vcpus[v].pcpu): void {
   const st = e.st;
   const vc = st.vcpus[v];
   const gen = st.hsSeq++;
-  vc.handshake = { purpose, gen, startedAt: st.now, kicks: 1, forced: false, timerArmed: true, done: false, by };
-  e.sendIpi(BOOT_CPU, vc.pcpu, purpose, v, st.sc.timing.ipi, gen);
+  vc.handshake = { purpose, gen, startedAt: st.now, kicks: 1, forced: false, timerArmed: true, done: false, by, cpu };
+  e.sendIpi(BOOT_CPU, cpu, purpose, v, st.sc.timing.ipi, gen);
   e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
 }
 
@@ -697,7 +854,7 @@ export function handshakeTimeout(e: Engine, v: number, gen: number): void {
     }
   }
   hs.kicks++;
-  e.sendIpi(BOOT_CPU, vc.pcpu, hs.purpose, v, st.sc.timing.ipi, gen);
+  e.sendIpi(BOOT_CPU, hs.cpu, hs.purpose, v, st.sc.timing.ipi, gen);
   e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
   hs.timerArmed = true;
 }
@@ -792,7 +949,8 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
       // KVM_RUN entered; a stalled exit is handled by this kernel's KVM before the guest runs
       if (vm.terminated) return;
       const s = e.stateOf(vc.ent);
-      if (s !== 'ADOPTED' && s !== 'SUSPENDED') throw new EngineBug(`${e.vcpuName(v)} KVM_RUN in ${s}`);
+      const names = vcpuStates(e);
+      if (s !== names.adopted && s !== names.suspended) throw new EngineBug(`${e.vcpuName(v)} KVM_RUN in ${s}`);
       e.fire(vc.ent, 'KVM_RUN');
       if (vm.irqHeldSince >= 0) {
         vm.longestIrqHoldNs = Math.max(vm.longestIrqHoldNs, st.now - vm.irqHeldSince);
@@ -837,10 +995,18 @@ function exitName(kind: number): string {
 }
 
 /** resume() with invariant 2: the pCPU must be owned by a live attached KVM or by this vCPU's Caretaker. */
-function resumeChecked(e: Engine, v: number, mode: number, why: string): void {
+export function resumeChecked(e: Engine, v: number, mode: number, why: string): void {
   const st = e.st;
   const vc = st.vcpus[v];
-  const p = st.pcpus[vc.pcpu];
+  if (mode === MODE_ATTACHED) {
+    // a thread pinned to a CPU Linux does not have runs elsewhere (select_fallback_rq())
+    const pin = st.pcpus[vc.pcpu];
+    const ok = (c: number) => st.pcpus[c].owner === 'host' && st.pcpus[c].kernel === vc.kvm;
+    vc.hostCpu = ok(vc.pcpu) ? vc.pcpu : (st.sc.host.housekeeping.find(ok) ?? vc.pcpu);
+    if (vc.hostCpu !== vc.pcpu) e.message(pin.ent, `CPU ${pin.id} is not online: ${e.vcpuName(v)}'s thread falls back to CPU ${vc.hostCpu} (select_fallback_rq())`);
+  }
+  st.hot.mode[v] = mode;
+  const p = st.pcpus[runningCpu(e, v)];
   const kernelAlive = p.owner === 'host' && e.stateOf(st.kernels[p.kernel]) !== 'JUMP';
   const ok = mode === MODE_GAP ? p.owner === 'caretaker' && p.vcpu === v : kernelAlive && p.kernel === vc.kvm;
   e.check(INV.EXEC_OWNER, ok, () => `${e.vcpuName(v)} executes on CPU ${p.id} owned by ${p.owner}`);
@@ -953,27 +1119,34 @@ function quarantine(e: Engine, v: number): void {
   const by = vc.handshake?.by ?? 1;
   vc.handshake = null;
   e.message(st.kernels[by], `kvm: caretaker attach handshake timed out for pCPU ${vc.pcpu}; quarantining vCPU ${vc.index}`);
-  e.fire(vc.ct, 'QUARANTINE');
+  if (st.sc.design !== 'rfcv1') e.fire(vc.ct, 'QUARANTINE');
   e.fire(vc.ent, 'QUARANTINE');
   if (vm.newVmm) e.op(vm.newVmm.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD = -ETIMEDOUT', `vcpufd ${vc.index}: the VMM cannot rebuild the VM`);
   terminateVm(e, vm, `vCPU ${vc.index} quarantined`);
   updatePhases(e);
-  e.fire(vc.ent, 'TERMINATE');
-  lostWithVm(e, v);
+  if (e.stateOf(vc.ent) !== 'TERMINATED') {
+    e.fire(vc.ent, 'TERMINATE');
+    lostWithVm(e, v);
+  }
   afterTerminationStop(e, vm);
 }
 
 /** A terminated VM: every vCPU is stopped (orphaned ones by an attach IPI first) and reported. */
-function terminateVm(e: Engine, vm: VmRec, why: string): void {
+export function terminateVm(e: Engine, vm: VmRec, why: string): void {
   const st = e.st;
   if (vm.terminated) return;
   vm.terminated = true;
   vm.terminatedAt = st.now;
   e.message(vm.ent, `VM terminated: ${why}`);
+  if (vm.oncore) {
+    R.terminateOncore(e, vm);
+    return;
+  }
   for (const v of vm.vcpus) {
     const vc = st.vcpus[v];
     const s = e.stateOf(vc.ent);
-    if (s === 'ATTACHED_RUNNING' || s === 'SUSPENDED' || s === 'ADOPTED') {
+    const names = vcpuStates(e);
+    if (s === names.attached || s === names.suspended || s === names.adopted) {
       if (vc.executing) e.halt(v, 'VM terminated');
       e.fire(vc.ent, 'TERMINATE');
       lostWithVm(e, v);
@@ -989,6 +1162,7 @@ function terminateVm(e: Engine, vm: VmRec, why: string): void {
 /** When no vCPU of a terminated VM is still being stopped, the new VMM gives up. */
 function afterTerminationStop(e: Engine, vm: VmRec): void {
   const st = e.st;
+  if (vm.oncore) return; // the prototype's new VMM finishes its program (the CPUs come back at FINISH)
   const busy = vm.vcpus.some((v) => {
     const s = e.stateOf(st.vcpus[v].ent);
     return s === 'ADOPTING' || (st.vcpus[v].handshake !== null && !st.vcpus[v].handshake!.done) || st.vcpus[v].ct >= 0 && e.stateOf(st.vcpus[v].ct) === 'STOPPED';
@@ -1002,7 +1176,7 @@ function afterTerminationStop(e: Engine, vm: VmRec): void {
   }
 }
 
-function lostWithVm(e: Engine, v: number): void {
+export function lostWithVm(e: Engine, v: number): void {
   const vc = e.st.vcpus[v];
   if (vc.stallKind >= 0) {
     vc.lostExits++;
@@ -1028,6 +1202,7 @@ function consumeRing(e: Engine, v: number, by: number): void {
 
 /** A blocking exit in the gap: the vCPU halts with the exit pending until a kernel adopts it. */
 export function stall(e: Engine, v: number, kind: number): void {
+  if (e.st.sc.design === 'rfcv1') return R.stallOncore(e, v, kind);
   const st = e.st;
   const vc = st.vcpus[v];
   e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
@@ -1137,7 +1312,7 @@ export function deviceIrq(e: Engine, di: number, retry: number): void {
     }
     vm.irqExits++;
     e.extraExit(d.vcpu, X.EXTERNAL_INTERRUPT, Disp.HOST, st.dispCost[Disp.HOST]);
-  } else if (vc.ct >= 0 && s !== 'ATTACHED_RUNNING' && s !== 'TERMINATED') {
+  } else if (vc.ct >= 0 && s !== vcpuStates(e).attached && s !== 'TERMINATED') {
     // no Linux IRQ routing in the gap: held until a kernel adopts the vCPU (walkthrough §7.8)
     vm.irqHeld++;
     if (vm.irqHeldSince < 0) {
@@ -1160,13 +1335,13 @@ function madviseFree(e: Engine, fi: number): void {
   e.log.push(st.now, L.FAULT, vm.ent, fi, e.log.str('madvise(MADV_FREE) of guest memory'));
   e.op(vm.oldVmm.ent, 'madvise(MADV_FREE)', 'guest memory range');
   if (e.stateOf(st.kernels[0]) === 'JUMP') return;
-  const detached = vm.vcpus.filter((v) => {
-    const s = e.stateOf(st.vcpus[v].ent);
-    return s === 'ORPHANED_RUNNING' || s === 'ORPHANED_BLOCKED';
-  });
+  const detached = vm.vcpus.filter((v) => inCustody(e, v));
   vm.freePendingFault = fi;
   for (const v of vm.vcpus) st.vcpus[v].invalidated = false;
-  if (detached.length) {
+  if (detached.length && st.sc.design === 'rfcv1') {
+    // the open hazard the prototype documents (orphanvm.md §6): no notifier kick for preserved vCPUs
+    e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', 'zap SPTEs; the prototype sends no kick to preserved vCPUs (an open hazard)');
+  } else if (detached.length) {
     e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', `zap SPTEs; IPI CPUs ${detached.map((v) => st.vcpus[v].pcpu).join(',')} to force an exit`);
     for (const v of detached) beginHandshake(e, v, 'invalidate', 0);
   } else {
@@ -1182,10 +1357,7 @@ function maybeFreePages(e: Engine, vm: VmRec): void {
   const waiting = vm.vcpus.some((v) => st.vcpus[v].handshake?.purpose === 'invalidate');
   if (waiting) return;
   vm.freePendingFault = -1;
-  const exposed = vm.vcpus.filter((v) => {
-    const s = e.stateOf(st.vcpus[v].ent);
-    return (s === 'ORPHANED_RUNNING' || s === 'ORPHANED_BLOCKED') && !st.vcpus[v].invalidated;
-  });
+  const exposed = vm.vcpus.filter((v) => inCustody(e, v) && !st.vcpus[v].invalidated);
   e.check(INV.NO_FREE_WHILE_MAPPED, exposed.length === 0, () => `pages of ${vm.name} freed while ${exposed.map((v) => e.vcpuName(v)).join(', ')} may still map them`);
   e.op(vm.oldVmm.ent, 'pages freed', 'the MMU notifier returned');
   const f = st.sc.faults[fi];
@@ -1219,7 +1391,7 @@ export function touchFreed(e: Engine, a: number): void {
 // ---------------------------------------------------------------------------------------------
 // KHO
 
-function khoPreserve(e: Engine, key: string, kind: KhoRegion['kind'], owner: string, bytes: number): void {
+export function khoPreserve(e: Engine, key: string, kind: KhoRegion['kind'], owner: string, bytes: number): void {
   const st = e.st;
   if (st.kho.some((r) => r.key === key && r.freedAt < 0)) return;
   st.kho.push({ key, kind, owner, bytes, preservedAt: st.now, restoredAt: -1, freedAt: -1 });
@@ -1227,7 +1399,7 @@ function khoPreserve(e: Engine, key: string, kind: KhoRegion['kind'], owner: str
 }
 
 /** The new kernel reads a preserved region (invariant 10). */
-function khoRead(e: Engine, key: string): void {
+export function khoRead(e: Engine, key: string): void {
   const st = e.st;
   const r = st.kho.find((x) => x.key === key && x.freedAt < 0);
   const jumped = st.kernels.length > 1;
@@ -1251,7 +1423,7 @@ function khoFreeVm(e: Engine, vm: VmRec): void {
 }
 
 /** Invariant 9: the new kernel keeps the preserved TSC offset and kvmclock. */
-function restoreClock(e: Engine, vm: VmRec): void {
+export function restoreClock(e: Engine, vm: VmRec): void {
   khoRead(e, `pvclock:${vm.name}`);
   if (vm.restoredTscOffset >= 0) return;
   vm.restoredTscOffset = vm.tscReset ? 0 : vm.tscOffset;

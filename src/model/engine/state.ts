@@ -10,7 +10,7 @@ import type { Ns } from '../../base/time.ts';
 import type { ResolvedScenario } from '../scenario.ts';
 import type { CoreConfig } from '../caretakerCore.ts';
 
-export type EntKind = 'kernel' | 'pcpu' | 'vm' | 'vcpu' | 'caretaker' | 'session' | 'kho' | 'vmm' | 'operator';
+export type EntKind = 'kernel' | 'pcpu' | 'vm' | 'vcpu' | 'caretaker' | 'job' | 'session' | 'kho' | 'vmm' | 'operator';
 
 export interface Ent {
   kind: EntKind;
@@ -36,6 +36,8 @@ export interface PcpuRec {
   wedgeArmed: boolean;
   /** Handed to a Caretaker and hidden from Linux (not present). */
   preserved: boolean;
+  /** rfcv1: between picking a job and entering it, or between two jobs. */
+  switching: boolean;
 }
 
 export type IpiPurpose = (typeof import('../eventlog.ts').IPI_PURPOSE_NAMES)[number];
@@ -67,6 +69,8 @@ export interface Handshake {
   done: boolean;
   /** Who adopts at attach: 0 the old kernel (cancel), 1 the new kernel. */
   by: number;
+  /** The CPU the kicks go to. */
+  cpu: number;
 }
 
 export interface VcpuRec {
@@ -101,6 +105,28 @@ export interface VcpuRec {
   stalledHandled: number;
   /** Which kernel's KVM it is attached to (0 old, 1 new). */
   kvm: number;
+  /** The pCPU its thread runs on under a kernel: the pin, or a fallback when the pin is not online. */
+  hostCpu: number;
+  /** rfcv1: its oncore job entity (-1 before preserve) and scheduling state. */
+  job: number;
+  oncore: OncoreVcpu | null;
+}
+
+/** A vCPU as an `oncore` job (rfcv1): placement, accounting and telemetry. */
+export interface OncoreVcpu {
+  preferredCpu: number;
+  onCpu: number;
+  totalRuns: number;
+  preemptions: number;
+  yields: number;
+  /** Times the job ran on a different CPU than the time before (cb->pcpu_id changed). */
+  migrations: number;
+  stalled: boolean;
+  stallExitReason: number;
+  quantumGen: number;
+  tickless: boolean;
+  /** Who reclaims it: 0 the old kernel (cancel), 1 the new one. */
+  reclaimBy: number;
 }
 
 export interface VmmRec {
@@ -119,6 +145,8 @@ export interface PauseTracker {
   openSince: Ns;
   pauseNs: Ns;
   blackoutNs: Ns;
+  /** The longest all-stopped run before the current one. */
+  prevMax: Ns;
   runStart: Ns;
   runEnd: Ns;
 }
@@ -152,6 +180,9 @@ export interface VmRec {
   freePendingFault: number;
   cancelling: boolean;
   cancelRequested: boolean;
+  /** rfcv1: the session's preserved CPUs and its runqueue (vCPU indices, FIFO). */
+  oncore: { cpus: number[]; runq: number[] } | null;
+  pendingStops: number;
   adoptedVcpus: number;
   /** When its new VMM had every vcpufd (phase adopted), or -1. */
   adoptedAt: Ns;
@@ -211,6 +242,8 @@ export interface Hot {
   /** Exit time spent while spinning in a TLB-shootdown wait (not lost progress twice). */
   waitExitNs: Float64Array;
   waiting: Uint8Array;
+  /** rfcv1: an idle exit yields the CPU (other jobs wait on the runqueue). */
+  yieldHook: Uint8Array;
   executing: Uint8Array;
   ent: Int32Array;
   vm: Int32Array;
