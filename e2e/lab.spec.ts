@@ -207,3 +207,35 @@ test('a trace ring explains its producer, consumer and drops', async ({ page }) 
   await expect(page.getByTestId('details')).toContainText(/dropped\d{4,}/);
   expect(errors).toEqual([]);
 });
+
+test('the prototype design (rfcv1) time-slices eight vCPUs on one oncore CPU, lane by lane', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('./#p=rfcv1-8-on-1');
+  await page.evaluate(() => window.caretakerLab!.ready());
+  expect(await page.evaluate(() => window.caretakerLab!.report())).toEqual(nodeReport('rfcv1-8-on-1'));
+  // one oncore job lane per vCPU, and the cb lane of the oncore CPU
+  const jobs = await page.evaluate(() => {
+    const s = window.__timelineStats!;
+    let n = 0;
+    for (let i = 0; i < 200; i++) if (!Number.isNaN(s.laneY(`job:${i}`))) n++;
+    return n;
+  });
+  expect(jobs).toBe(8);
+  await page.evaluate(() => window.caretakerLab!.setView(1.19e9, 1.26e9));
+  await page.getByTestId('timeline').evaluate((el) => (el.scrollTop = el.scrollHeight)); // the job lanes are at the bottom
+  const box = (await page.locator('[data-testid=timeline] canvas').boundingBox())!;
+  const p = await page.evaluate(() => {
+    const s = window.__timelineStats!;
+    for (let i = 199; i >= 0; i--) {
+      const y = s.laneY(`job:${i}`);
+      if (!Number.isNaN(y)) return { x: s.x(1.23e9), y };
+    }
+    return { x: 0, y: 0 };
+  });
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+  await expect(page.getByTestId('details-title')).toHaveText(/^job vm0\/vCPU7: \w+ → \w+$/);
+  await expect(page.getByTestId('details')).toContainText('RUNNABLE');
+  await expect(page.getByTestId('details')).toContainText('Concept: The oncore scheduler (prototype)');
+  await page.screenshot({ path: 'test-results/lab-rfcv1.png', fullPage: true });
+  expect(errors).toEqual([]);
+});

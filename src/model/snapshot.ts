@@ -25,6 +25,8 @@ export interface SimSnapshot {
     executing: boolean;
     waiting: boolean;
     pendingExit: string | null;
+    /** rfcv1: the vCPU's oncore job. */
+    job: { onCpu: number; runs: number; preemptions: number; migrations: number } | null;
     ring: { capacity: number; fill: number; produced: number; consumed: number; dropped: number } | null;
   }[];
   kho: { state: string; regions: KhoRegion[] };
@@ -56,12 +58,13 @@ export function buildSnapshot(e: Engine): SimSnapshot {
       vm: st.vms[vc.vm].name,
       index: vc.index,
       pcpu: vc.pcpu,
+      job: vc.oncore ? { onCpu: vc.oncore.onCpu, runs: vc.oncore.totalRuns, preemptions: vc.oncore.preemptions, migrations: vc.oncore.migrations } : null,
       state: st.ents[vc.ent].state,
       executing: vc.executing,
       waiting: vc.waitAcks > 0,
       pendingExit: vc.stallKind >= 0 ? EXIT_IDS[vc.stallKind] : null,
       ring:
-        vc.ct >= 0
+        vc.ct >= 0 && e.ringOn
           ? { capacity: st.sc.caretaker.traceRingRecords, fill: hot.ringFill[v], produced: hot.ringProduced[v], consumed: hot.ringConsumed[v], dropped: hot.ringDropped[v] }
           : null,
     })),

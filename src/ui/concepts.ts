@@ -29,6 +29,16 @@ export const CONCEPTS = {
     text: 'Built into KVM, it is the non-preemptible part of vcpu_enter_guest(). At live update its pCPU is taken from Linux and it runs the guest alone, with its own IDT, GDT, page tables and stack, until a kernel adopts the vCPU.',
     source: 'rfc-thread.md M6, M10–M12',
   },
+  oncore: {
+    title: 'The oncore scheduler (prototype)',
+    text: 'In the prototype each preserved vCPU is an oncore_job on its LUO session\'s FIFO run queue, time-sliced over the session\'s preserved CPUs. A job runs until its quantum expires (oncore.quantum_ms, 10 ms by default), the guest idles (HLT or PAUSE: ONCORE_EXIT_YIELD_IDLE) or the host signals attach; then it goes back RUNNABLE at the tail, or DEAD when reclaimed.',
+    source: 'orphanvm.md §1.3c, §2',
+  },
+  'cpu-preserved': {
+    title: 'A preserved CPU (prototype)',
+    text: 'PRESERVE_FD of cpuN/preserve offlines the CPU, which parks in cpu_preserved_park_loop() instead of dying and survives the kexec outside Linux. WORKLOAD runs the oncore schedule loop; EXITING and DEAD hand it back to the host, which calls add_cpu().',
+    source: 'orphanvm.md §1.3b',
+  },
   detach: {
     title: 'Detaching a vCPU',
     text: 'PRESERVE_FD of the vcpufd sends an IPI; the vCPU exits and the Caretaker reaches a known state with its state in KHO; remove_cpu() offlines the pCPU; INIT/SIPI restarts it into the Caretaker, which does VMXON, VMPTRLD, VMLAUNCH.',

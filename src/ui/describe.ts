@@ -51,6 +51,13 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
       return state === 'PARKED' || state === 'DETACHED' ? 'detach' : state === 'STOPPED' || state === 'REPLACED' ? 'adoption' : 'caretaker';
     case 'pcpu':
       return state === 'STOPPED' ? 'kexec' : 'detach';
+    case 'cpuPreserved':
+      return 'cpu-preserved';
+    case 'oncoreJob':
+      return 'oncore';
+    case 'cb':
+    case 'vcpuOncore':
+      return state === 'STALLED' ? 'stall' : state === 'STOPPED' || state === 'STOPPING' ? 'adoption' : 'caretaker';
     case 'kernel':
       return 'kexec';
     case 'luoSession':

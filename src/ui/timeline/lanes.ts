@@ -6,7 +6,7 @@
 import type { TimelineData } from '../../store/logMirror.ts';
 import type { SimSnapshot } from '../../model/snapshot.ts';
 
-export type LaneKind = 'kernel' | 'session' | 'vmm' | 'kho' | 'pcpu' | 'vcpu' | 'caretaker' | 'ring' | 'invariants';
+export type LaneKind = 'kernel' | 'session' | 'vmm' | 'kho' | 'pcpu' | 'vcpu' | 'caretaker' | 'job' | 'ring' | 'invariants';
 
 export interface Lane {
   key: string;
@@ -28,7 +28,7 @@ export const AXIS_H = 24;
 export const GUTTER = 168;
 const GROUP_GAP = 8;
 
-const HEIGHT: Record<LaneKind, number> = { kernel: 18, session: 14, vmm: 14, kho: 14, pcpu: 15, vcpu: 40, caretaker: 12, ring: 16, invariants: 14 };
+const HEIGHT: Record<LaneKind, number> = { kernel: 18, session: 14, vmm: 14, kho: 14, pcpu: 15, vcpu: 40, caretaker: 12, job: 12, ring: 16, invariants: 14 };
 
 /** Rows inside a vCPU lane. */
 export const VCPU_ROWS = { state: [0, 13], exec: [14, 17], exits: [19, 40] } as const;
@@ -58,7 +58,8 @@ export function buildLanes(data: TimelineData, snapshot: SimSnapshot | null): La
     const info = snapshot?.vcpus.find((x) => x.name === v.e.name);
     add('vCPUs', 'vcpu', `vcpu:${v.i}`, v.e.name, info ? `pinned to CPU ${info.pcpu}` : '', [v.i], { vcpu: v.i });
   }
-  for (const c of of('caretaker')) add('Caretakers', 'caretaker', `ct:${c.i}`, c.e.name, 'Caretaker', [c.i]);
+  for (const c of of('caretaker')) add('Caretakers', 'caretaker', `ct:${c.i}`, c.e.name, c.e.machine === 'cb' ? 'cb->state' : 'Caretaker', [c.i]);
+  for (const j of of('job')) add('oncore jobs', 'job', `job:${j.i}`, j.e.name.replace(/^job /, ''), 'oncore job', [j.i]);
   for (const v of vcpus) {
     const info = snapshot?.vcpus.find((x) => x.name === v.e.name);
     if (info?.ring) add('Trace rings', 'ring', `ring:${v.i}`, `${v.e.name}`, 'ring fill', [], { vcpu: v.i });

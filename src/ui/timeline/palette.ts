@@ -7,6 +7,20 @@ export const STATE_COLORS: Record<string, Record<string, string>> = {
   vmm: { STARTING: '#d7b5a6', RETRIEVING: '#f1ce63', RUNNING: '#a0cbe8', PRESERVING: '#ffbe7d', PRESERVED: '#f28e2b' },
   pcpu: { ONLINE: '#a0cbe8', OFFLINE: '#d9d9d9', CARETAKER: '#b07aa1', STOPPED: '#ececec', WEDGED: '#e15759' },
   caretaker: { ATTACHED: '#a0cbe8', PARKED: '#d9d9d9', DETACHED: '#b07aa1', STOPPED: '#edc948', QUARANTINED: '#ff9da7' },
+  cb: { PAUSED: '#edc948', RUNNING: '#b07aa1', STOPPING: '#f28e2b', STOPPED: '#d9d9d9', FAILED: '#e15759' },
+  cpuPreserved: { ONLINE: '#a0cbe8', OFFLINE: '#d9d9d9', PARKED: '#d4a6c8', WORKLOAD: '#b07aa1', EXITING: '#f1ce63', DEAD: '#bab0ac', STOPPED: '#ececec', WEDGED: '#e15759' },
+  oncoreJob: { RUNNABLE: '#f6dd8a', RUNNING: '#76b7b2', CANCELING: '#f28e2b' },
+  vcpuOncore: {
+    KVM_RUN: '#59a14f',
+    PAUSED_IN_VMM: '#bab0ac',
+    CARETAKER_RUNNING: '#76b7b2',
+    CARETAKER_PAUSED: '#f6dd8a',
+    STALLED: '#e15759',
+    STOPPED: '#edc948',
+    QUARANTINED: '#ff9da7',
+    FAILED: '#b3261e',
+    TERMINATED: '#555555',
+  },
   vcpu: {
     ATTACHED_RUNNING: '#59a14f',
     SUSPENDED: '#bab0ac',
@@ -21,7 +35,7 @@ export const STATE_COLORS: Record<string, Record<string, string>> = {
 };
 
 /** States that end an entity's life: nothing is drawn after them. */
-export const GONE = new Set(['JUMP', 'EXITED', 'FINISHED', 'CLOSED', 'REPLACED', 'RETIRED']);
+export const GONE = new Set(['JUMP', 'EXITED', 'FINISHED', 'CLOSED', 'REPLACED', 'RETIRED', 'DEAD']);
 
 /** The new kernel's ONLINE pCPUs are drawn green, the old kernel's blue. */
 export const NEW_KERNEL_ONLINE = '#8cd17d';

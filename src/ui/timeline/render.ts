@@ -111,7 +111,7 @@ function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane,
       if (!r) continue;
       const w = Math.max(1, r[1] - r[0]);
       let color = stateColor(info.machine, s.state);
-      if (info.machine === 'pcpu' && s.state === 'ONLINE' && i > 0 && newKernelOwns(data, s.t)) color = NEW_KERNEL_ONLINE;
+      if ((info.machine === 'pcpu' || info.machine === 'cpuPreserved') && s.state === 'ONLINE' && i > 0 && newKernelOwns(data, s.t)) color = NEW_KERNEL_ONLINE;
       ctx.fillStyle = color;
       ctx.fillRect(r[0], y, w, h);
       if (w > 60 && h >= 11) {
@@ -127,9 +127,13 @@ function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane,
 
 /** pCPU slices say who owns the CPU; other slices show their machine state. */
 function sliceLabel(machine: string | null, name: string, state: string, newKernel: boolean): string {
-  if (machine !== 'pcpu') return state;
+  if (machine !== 'pcpu' && machine !== 'cpuPreserved') return state;
   const cpu = /\d+/.exec(name)?.[0] ?? '';
   switch (state) {
+    case 'PARKED':
+      return 'parked (preserved runtime)';
+    case 'WORKLOAD':
+      return 'oncore scheduler (preserved runtime)';
     case 'ONLINE':
       return newKernel ? 'Linux (new kernel K′)' : 'Linux (K)';
     case 'CARETAKER':
