@@ -2,7 +2,7 @@
 // run equals the Node run, and the transport, timeline, details and metrics work by mouse and
 // by keyboard, with no errors logged.
 import { expect, test, type Page } from '@playwright/test';
-import { presetById } from '../src/model/presets.ts';
+import { PRESETS, presetById } from '../src/model/presets.ts';
 import { parseScenario } from '../src/model/scenario.ts';
 import { Simulation } from '../src/sim/simulation.ts';
 
@@ -39,6 +39,11 @@ const cursor = (page: Page) => page.evaluate(() => window.caretakerLab!.cursor()
 test('opens on the default scenario with the whole cycle drawn, and the Node run', async ({ page }) => {
   const errors = await open(page);
   await expect(page.getByTestId('title')).toHaveText('Converged Caretaker, idle guest');
+  // every preset is in the menu, grouped by the design that runs it
+  const menu = page.getByTestId('preset');
+  await expect(menu.locator('option')).toHaveCount(PRESETS.length);
+  await expect(menu.locator('optgroup')).toHaveCount(3);
+  await expect(menu.locator('optgroup[label="The prototype as built (rfcv1)"] option')).toHaveCount(PRESETS.filter((p) => p.scenario.design === 'rfcv1').length);
   expect(await page.evaluate(() => window.caretakerLab!.view())).toEqual({ t0: 0, t1: 12e9 });
   expect(await cursor(page)).toBe(12e9);
   const stats = await page.evaluate(() => ({ frames: window.__timelineStats!.frames, arrows: window.__timelineStats!.arrows }));

@@ -4,6 +4,15 @@
  */
 import { useStore } from 'zustand';
 import { PRESETS } from '../model/presets.ts';
+import { DESIGNS, type DesignId } from '../model/scenario.ts';
+
+/** The preset menu groups scenarios by the design that runs them (every design has a label). */
+const DESIGN_LABEL: Record<DesignId, string> = {
+  converged: "The thread's Caretaker (converged)",
+  rfcv1: 'The prototype as built (rfcv1)',
+  classic: 'Live update today (classic)',
+};
+const DESIGN_GROUPS = DESIGNS.map((d) => [d, DESIGN_LABEL[d]] as const).sort((a, b) => (a[0] === 'converged' ? -1 : b[0] === 'converged' ? 1 : 0));
 import type { LabStore } from '../store/lab.ts';
 import { KEYS } from './keyboard.ts';
 import { Details } from './panels/Details.tsx';
@@ -32,10 +41,14 @@ export function App({ store }: { store: LabStore }) {
         <label className="preset">
           Scenario{' '}
           <select value={presetId} onChange={(e) => void store.getState().loadPreset(e.target.value)} aria-label="Preset scenario" data-testid="preset">
-            {PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.id} — {p.summary}
-              </option>
+            {DESIGN_GROUPS.map(([design, label]) => (
+              <optgroup key={design} label={label}>
+                {PRESETS.filter((p) => (p.scenario.design ?? 'converged') === design).map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.id} — {p.summary}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>
