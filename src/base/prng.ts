@@ -92,6 +92,18 @@ export function nextExpNs(s: PrngState, meanNs: number): number {
   return v < 1 ? 1 : v;
 }
 
+/**
+ * A draw from a distribution given by quantiles evenly spaced in probability (linear between
+ * them), multiplied by `scale`: an integer of at least 1.
+ */
+export function nextQuantileNs(s: PrngState, q: Float64Array, scale: number): number {
+  const x = nextFloat(s) * (q.length - 1);
+  const i = x | 0;
+  const lo = q[i];
+  const v = Math.round((lo + (q[i + 1] - lo) * (x - i)) * scale);
+  return v < 1 ? 1 : v;
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }

@@ -94,6 +94,12 @@ const workloadObject = s.object(
     rates: s.record(EXIT_IDS, s.number({ min: 0, max: 10_000_000 }), 'exit ids such as "HLT" or "MSR_WRITE/TSC_DEADLINE"', {
       description: 'exits per second per vCPU by exit id; replaces the profile rate of each exit listed',
     }),
+    interArrival: s.array(s.number({ min: 0, max: 600e9 }), {
+      minItems: 2,
+      maxItems: 1001,
+      description:
+        'measured quantiles of the time between consecutive exits of one vCPU, in ns, ascending and evenly spaced in probability from 0 to 1 (caretaker-lab import prints them from a trace); exit gaps are drawn from this shape, rescaled to the mean the rates give, instead of a Poisson stream',
+    }),
     tlbShootdownsPerSec: s.number({
       min: 0,
       max: 100_000,
@@ -315,6 +321,11 @@ export interface ResolvedVm {
   profile: string;
   /** Per-vCPU exits per second by exit id, devices excluded. */
   rates: Record<string, number>;
+  /**
+   * The measured inter-arrival shape of the VM's exits, normalized to mean 1: ascending quantiles
+   * evenly spaced in probability, or null for a Poisson stream.
+   */
+  interArrival: number[] | null;
   tlbShootdownsPerSec: number;
   newPageTouchesPerSec: number;
 }
@@ -470,6 +481,7 @@ function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { 
   const rates: Record<string, number> = {};
   for (const [k, r] of Object.entries(profileById(profile)!.rates)) rates[k] = r * scale;
   for (const [k, r] of Object.entries(obj(wo.rates))) rates[k] = r as number;
+  const interArrival = resolveInterArrival(wo.interArrival as number[] | undefined, `${path}.workload.interArrival`, errors);
   const devices = ((v.devices as Obj[] | undefined) ?? []).map(
     (d): ResolvedDevice => ({
       name: d.name as string,
@@ -519,6 +531,7 @@ function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { 
     devices,
     profile,
     rates,
+    interArrival,
     tlbShootdownsPerSec: (wo.tlbShootdownsPerSec as number | undefined) ?? 0,
     newPageTouchesPerSec: (wo.newPageTouchesPerSec as number | undefined) ?? 50,
   };
@@ -535,6 +548,30 @@ export function preserveVcpuCheck(pcpu: number, housekeeping: readonly number[],
   const other = taken.get(pcpu);
   if (other) return `-EBUSY: pCPU ${pcpu} already runs ${other}; the Caretaker needs one pCPU per vCPU`;
   return null;
+}
+
+/** Checks a measured inter-arrival shape and normalizes it to mean 1 (trapezoids between quantiles). */
+function resolveInterArrival(q: number[] | undefined, path: string, errors: SchemaError[]): number[] | null {
+  if (!q) return null;
+  for (let i = 1; i < q.length; i++) {
+    if (q[i] < q[i - 1]) {
+      errors.push({ path: `${path}[${i}]`, message: `expected quantiles in ascending order, got ${q[i]} after ${q[i - 1]}` });
+      return null;
+    }
+  }
+  const mean = quantileMean(q);
+  if (!(mean > 0)) {
+    errors.push({ path, message: 'expected some gap above 0 ns: every quantile is 0' });
+    return null;
+  }
+  return q.map((x) => x / mean);
+}
+
+/** The mean of a distribution given by evenly spaced quantiles, linear between them. */
+export function quantileMean(q: readonly number[]): number {
+  let sum = 0;
+  for (let i = 1; i < q.length; i++) sum += (q[i - 1] + q[i]) / 2;
+  return sum / (q.length - 1);
 }
 
 function checkScenario(sc: ResolvedScenario, rawVms: Obj[], errors: SchemaError[]): void {

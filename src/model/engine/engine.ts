@@ -5,7 +5,7 @@
  * update protocol itself is in protocol.ts.
  */
 import { createQueue, pop, push, replaceTop } from '../../base/heap.ts';
-import { nextExpNs, nextFloat, seedPrng } from '../../base/prng.ts';
+import { nextExpNs, nextFloat, nextQuantileNs, seedPrng } from '../../base/prng.ts';
 import { EngineBug } from '../../base/assert.ts';
 import type { Ns } from '../../base/time.ts';
 import { initialState, nextState, type MachineId } from '../../machines/index.ts';
@@ -53,6 +53,8 @@ export class Engine {
   readonly ctTables: Uint8Array[];
   /** Whether Caretakers write a trace ring (the thread's design; the prototype keeps telemetry counters). */
   readonly ringOn: boolean;
+  /** Per vCPU: its VM's measured inter-arrival shape (mean 1), or null for a Poisson stream. */
+  readonly shapes: (Float64Array | null)[];
   /** Passthrough devices that raise interrupts, in scenario order (derived from the scenario). */
   readonly devices: { vm: number; vcpu: number; posted: boolean; rate: number; name: string }[] = [];
 
@@ -63,6 +65,10 @@ export class Engine {
     const hz = sc.host.clockGHz;
     const cyc = sc.timing.exitCycles;
     const dispCost = [0, Math.round(cyc.fastpath / hz), Math.round(cyc.worldSwitch / hz), Math.round(cyc.host / hz), Math.round(cyc.userspace / hz)];
+    this.shapes = sc.vms.flatMap((vm) => {
+      const sh = vm.interArrival ? Float64Array.from(vm.interArrival) : null;
+      return Array.from({ length: vm.vcpus }, () => sh);
+    });
     const hot: Hot = {
       gen: new Int32Array(nv),
       meanNs: new Float64Array(nv),
@@ -267,6 +273,7 @@ export class Engine {
     const ringCap = st.sc.caretaker.traceRingRecords;
     const ringOn = this.ringOn;
     const yieldHook = hot.yieldHook;
+    const shapes = this.shapes;
     let done = 0;
     while (done < max && q.size > 0 && q.time[0] <= end) {
       const time = q.time[0];
@@ -315,7 +322,8 @@ export class Engine {
         else if (pt.lastExitEnd > time) this.exitOverlap(pt, v, time, end);
         if (end > pt.lastExitEnd) pt.lastExitEnd = end;
         busy[v] = end;
-        replaceTop(q, end + nextExpNs(prng, mean[v]), Q.EXIT, v, gen[v]);
+        const sh = shapes[v];
+        replaceTop(q, end + (sh === null ? nextExpNs(prng, mean[v]) : nextQuantileNs(prng, sh, mean[v])), Q.EXIT, v, gen[v]);
         // rfcv1 with jobs waiting: an idle exit (HLT, PAUSE, MWAIT) yields the CPU
         if (yieldHook[v] !== 0 && (k === X.HLT || k === X.PAUSE || k === X.MWAIT) && mode[v] === MODE_GAP) R.idleExit(this, v);
         continue;
@@ -437,7 +445,8 @@ export class Engine {
     hot.mode[v] = mode;
     hot.gen[v]++;
     hot.meanNs[v] = total > 0 ? 1e9 / total : 0;
-    if (n > 0) push(st.q, st.now + nextExpNs(st.prng, 1e9 / total), Q.EXIT, v, hot.gen[v]);
+    const sh = this.shapes[v];
+    if (n > 0) push(st.q, st.now + (sh === null ? nextExpNs(st.prng, 1e9 / total) : nextQuantileNs(st.prng, sh, 1e9 / total)), Q.EXIT, v, hot.gen[v]);
     P.scheduleShootdown(this, v);
   }
 
