@@ -109,4 +109,45 @@ describe('caretaker-lab', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown preset "nope"/);
   });
+
+  it('run --compare prints the designs side by side, each column equal to a run under that design', async () => {
+    const r = await cli('run', 'converged-idle', '--compare', 'classic,converged,rfcv1');
+    expect(r.code).toBe(0);
+    const head = r.out.split('\n').find((l) => /^\s+classic\s+converged\s+rfcv1$/.test(l));
+    expect(head).toBeDefined();
+    // the blackout row: classic's whole gap, converged's attach window, the prototype's
+    expect(r.out).toMatch(/^  vm0 blackout\s+8\.69s\s+1\.06ms\s+210\.01ms$/m);
+    const json = JSON.parse((await cli('run', 'converged-idle', '--compare=classic,rfcv1', '--json')).out);
+    expect(Object.keys(json)).toEqual(['classic', 'rfcv1']);
+    const classic = await cli('run', 'converged-idle', '--json');
+    const direct = JSON.parse(classic.out);
+    expect(json.rfcv1.phases.adopted).toBe(9690100000);
+    expect(json.classic.engine.untilNs).toBe(direct.engine.untilNs);
+    expect(json.classic.vms[0].blackoutNs).toBeGreaterThan(8e9);
+  });
+
+  it('run --compare keeps a column for a design the scenario cannot run under, with the kernel reason', async () => {
+    const r = await cli('run', 'rfcv1-8-on-1', '--compare', 'rfcv1,converged');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^outcome\s+completed\s+—$/m);
+    expect(r.out).toMatch(/converged: cannot run this scenario: \$\.vms\[0\]\.pinning.*-EBUSY/);
+    const none = await cli('run', 'rfcv1-8-on-1', '--compare', 'converged');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/preset rfcv1-8-on-1: cannot run under any of converged\n  converged: .*-EBUSY/);
+  });
+
+  it('run --compare rejects an unknown or repeated design', async () => {
+    const bad = await cli('run', 'converged-idle', '--compare', 'classic,nope');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown design "nope"; expected a comma-separated list of classic, converged, rfcv1');
+    expect((await cli('run', 'converged-idle', '--compare', 'classic,classic')).err).toContain('a design is listed twice');
+  });
+
+  it('run --compare exits 1 when a design breaks an invariant', async () => {
+    const p = file('tsc-compare.json', JSON.stringify(presetScenario('converged-idle', { faults: [{ kind: 'tsc-reset' }] })));
+    const r = await cli('run', p, '--compare', 'converged,classic');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/converged: 1 invariant violation\n  #9 at 9\.690056 s: vm0 TSC offset changed across the handover/);
+    expect(r.out).toMatch(/classic: 1 invariant violation\n  #9 at/);
+  });
 });

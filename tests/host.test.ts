@@ -5,6 +5,7 @@ import { inProcessClient } from '../src/sim/client.ts';
 import { toRaw } from '../src/sim/host.ts';
 import type { Have, LogDelta } from '../src/sim/protocol.ts';
 import { presetScenario, resolve, runRaw } from './helpers.ts';
+import { PRESETS } from '../src/model/presets.ts';
 
 class Mirror {
   t: number[] = [];
@@ -57,6 +58,14 @@ describe('SimHost over SimClient', () => {
     expect(classic).toEqual(direct);
     expect(classic.vms[0].blackoutNs).toBeGreaterThan(8e9);
     expect((await c.report('converged')).engine.nowNs).toBe(0); // the loaded run has not advanced
+  });
+
+  it('toRaw loses nothing: every preset, and a measured workload shape, resolve to the same scenario again', () => {
+    const raws = [...PRESETS.map((p) => p.scenario), { version: 1, vms: [{ name: 'vm0', vcpus: 1, workload: { rates: { HLT: 100 }, interArrival: [0, 3, 9] } }] }];
+    for (const raw of raws) {
+      const sc = resolve(raw);
+      expect(resolve(toRaw(sc)), sc.title).toEqual(sc);
+    }
   });
 
   it('a bad scenario returns every error and keeps nothing running', async () => {

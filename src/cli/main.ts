@@ -11,6 +11,7 @@ import { DEFAULT_PRESET, PRESETS, presetById } from '../model/presets.ts';
 import type { RunReport } from '../model/report.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { renderReport } from './table.ts';
+import { compareDesigns, parseDesignList, renderCompare } from './compare.ts';
 
 export interface Io {
   out(s: string): void;
@@ -18,7 +19,7 @@ export interface Io {
 }
 
 const USAGE = `usage: caretaker-lab <command>
-  run <scenario.json | preset-id> [--json] [--until T] [--seed N]
+  run <scenario.json | preset-id> [--json] [--until T] [--seed N] [--compare d1,d2,...]
   presets [--json]
   show <preset-id>
   validate <scenario.json>
@@ -63,10 +64,11 @@ interface Flags {
   json: boolean;
   until: number | null;
   seed: number | null;
+  compare: string[] | null;
 }
 
 function parseFlags(args: string[], allowed: string[]): Flags {
-  const f: Flags = { positional: [], json: false, until: null, seed: null };
+  const f: Flags = { positional: [], json: false, until: null, seed: null, compare: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith('--')) {
@@ -89,6 +91,10 @@ function parseFlags(args: string[], allowed: string[]): Flags {
       const n = Number(v);
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 4294967295) throw new BadInput(`--seed ${JSON.stringify(v)}: expected an integer from 0 to 4294967295`);
       f.seed = n;
+    } else if (name === 'compare') {
+      const list = parseDesignList(v);
+      if (typeof list === 'string') throw new BadInput(list);
+      f.compare = list;
     }
   }
   return f;
@@ -131,10 +137,17 @@ export function runScenario(sc: ResolvedScenario): RunReport {
 }
 
 async function cmdRun(args: string[], io: Io): Promise<number> {
-  const f = parseFlags(args, ['json', 'until', 'seed']);
+  const f = parseFlags(args, ['json', 'until', 'seed', 'compare']);
   if (f.positional.length !== 1) throw new BadInput(`run needs one scenario file or preset id, got ${f.positional.length}\n${USAGE}`);
   const { raw, where } = await loadScenario(f.positional[0]);
   const sc = resolveOrFail(raw, where, f);
+  if (f.compare) {
+    const cols = compareDesigns(sc, f.compare);
+    if (cols.every((c) => 'error' in c)) throw new BadInput(`${where}: cannot run under any of ${f.compare.join(', ')}\n${cols.map((c) => `  ${c.design}: ${'error' in c ? c.error : ''}`).join('\n')}`);
+    if (f.json) io.out(`${JSON.stringify(Object.fromEntries(cols.map((c) => [c.design, 'report' in c ? c.report : { error: c.error }])), null, 2)}\n`);
+    else io.out(renderCompare(sc, cols));
+    return cols.some((c) => 'report' in c && c.report.invariants.violations.length) ? 1 : 0;
+  }
   const report = runScenario(sc);
   io.out(f.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, sc));
   return report.invariants.violations.length ? 1 : 0;

@@ -106,7 +106,14 @@ export function toRaw(sc: ResolvedScenario, design: string = sc.design): Record<
           ? { name: d.name, kind: d.kind, postedInterrupts: d.postedInterrupts, interruptsPerSec: d.interruptsPerSec, vcpu: d.vcpu }
           : { name: d.name, kind: d.kind, exit: d.exit, accessesPerSec: d.accessesPerSec, vcpus: d.vcpus },
       ),
-      workload: { profile: vm.profile, scale: 1, rates: vm.rates, tlbShootdownsPerSec: vm.tlbShootdownsPerSec, newPageTouchesPerSec: vm.newPageTouchesPerSec },
+      workload: {
+        profile: vm.profile,
+        scale: 1,
+        rates: vm.rates,
+        ...(vm.interArrival ? { interArrival: vm.interArrival } : {}),
+        tlbShootdownsPerSec: vm.tlbShootdownsPerSec,
+        newPageTouchesPerSec: vm.newPageTouchesPerSec,
+      },
     })),
     caretaker: sc.caretaker,
     timing: sc.timing,
