@@ -3,7 +3,7 @@
 // by keyboard, with no errors logged.
 import { expect, test, type Page } from '@playwright/test';
 import { PRESETS, presetById } from '../src/model/presets.ts';
-import { parseScenario } from '../src/model/scenario.ts';
+import { DESIGNS, parseScenario } from '../src/model/scenario.ts';
 import { Simulation } from '../src/sim/simulation.ts';
 
 function nodeReport(id: string) {
@@ -42,7 +42,7 @@ test('opens on the default scenario with the whole cycle drawn, and the Node run
   // every preset is in the menu, grouped by the design that runs it
   const menu = page.getByTestId('preset');
   await expect(menu.locator('option')).toHaveCount(PRESETS.length);
-  await expect(menu.locator('optgroup')).toHaveCount(3);
+  await expect(menu.locator('optgroup')).toHaveCount(DESIGNS.length);
   await expect(menu.locator('optgroup[label="The prototype as built (rfcv1)"] option')).toHaveCount(PRESETS.filter((p) => p.scenario.design === 'rfcv1').length);
   expect(await page.evaluate(() => window.caretakerLab!.view())).toEqual({ t0: 0, t1: 12e9 });
   expect(await cursor(page)).toBe(12e9);

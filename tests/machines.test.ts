@@ -16,6 +16,7 @@ const EXTRA: [string, Record<string, unknown>, string][] = [
   ['rfcv1: a CPU wedges after it was parked at vmfd retrieve (fast reclaim, never onlined)', presetScenario('rfcv1-kexec', { faults: [{ kind: 'wedge-cpu', at: '9.65s', cpu: 3 }] }), 'completed'],
   ['rfcv1: cancel while 8 jobs share a CPU, some never run', presetScenario('rfcv1-8-on-1', { steps: [{ at: '1s', action: 'preserve' }, { at: '1.1s', action: 'cancel' }], until: '2s' }), 'cancelled'],
   ['rfcv1: a VM left out of the update', presetScenario('vm-left-behind', { design: 'rfcv1' }), 'vm-terminated'],
+  ['rfc-v0: a spin-waiting vCPU kicked out of its Caretaker for a terminated VM', presetScenario('rfc-v0-spin-wait', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
   ['rfcv1: RAM-only vCPUs refused by the new kernel', presetScenario('rfcv1-ram-only', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
 ];
 

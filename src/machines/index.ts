@@ -10,6 +10,7 @@ import { caretakerMachine } from './caretaker.ts';
 import { vcpuMachine } from './vcpu.ts';
 import { pcpuMachine } from './pcpu.ts';
 import { vmmMachine } from './vmm.ts';
+import { ccbMachine } from './ccb.ts';
 import { cbMachine, cpuPreservedMachine, oncoreJobMachine, vcpuOncoreMachine } from './oncore.ts';
 
 export const MACHINES = {
@@ -24,6 +25,7 @@ export const MACHINES = {
   cpuPreserved: cpuPreservedMachine,
   oncoreJob: oncoreJobMachine,
   vcpuOncore: vcpuOncoreMachine,
+  ccb: ccbMachine,
 } as const satisfies Record<string, AnyStateMachine>;
 
 export type MachineId = keyof typeof MACHINES;

@@ -1,7 +1,8 @@
 /**
  * A guest vCPU's lifecycle across a live update (rfc-thread.md Appendix B):
  * ATTACHED_RUNNING → DETACHING → ORPHANED_RUNNING (⇄ ORPHANED_BLOCKED) → ADOPTING → ADOPTED →
- * ATTACHED_RUNNING, or TERMINATED. SUSPENDED is today's live update: paused by the VMM.
+ * ATTACHED_RUNNING, or TERMINATED. SUSPENDED is today's live update: paused by the VMM. Under
+ * `rfc-v0` a retrieve flips the CCB flag under the running vCPU: REATTACH, with no stop.
  */
 import { setup } from 'xstate';
 
@@ -12,6 +13,7 @@ export type VcpuEvent =
   | { type: 'ORPHAN' }
   | { type: 'BLOCK' }
   | { type: 'ATTACH' }
+  | { type: 'REATTACH' }
   | { type: 'ADOPTED' }
   | { type: 'QUARANTINE' }
   | { type: 'TERMINATE' };
@@ -34,11 +36,11 @@ export const vcpuMachine = setup({ types: { events: {} as VcpuEvent } }).createM
     },
     ORPHANED_RUNNING: {
       description: 'runs under its Caretaker with no kernel: fastpath exits handled in place',
-      on: { BLOCK: 'ORPHANED_BLOCKED', ATTACH: 'ADOPTING' },
+      on: { BLOCK: 'ORPHANED_BLOCKED', ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING' },
     },
     ORPHANED_BLOCKED: {
       description: 'hit an exit the Caretaker cannot handle: halted with the exit pending until adoption',
-      on: { ATTACH: 'ADOPTING' },
+      on: { ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING' },
     },
     ADOPTING: {
       description: 'attach IPI → forced exit → known state → state restored into a kvm_vcpu',

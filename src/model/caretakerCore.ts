@@ -36,6 +36,8 @@ export function coreConfig(sc: ResolvedScenario): CoreConfig {
  * models go to the VMM; the rest go through KVM's full exit path.
  */
 export function attachedDisposition(kind: number, c: CoreConfig): Disp {
+  // rfc-v0: the permanent shim answers CPUID from the VMM's precomputed .data even while attached
+  if (kind === X.CPUID && c.design === 'rfc-v0') return Disp.FASTPATH;
   switch (kind) {
     case X.TSC_DEADLINE:
       return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH;
@@ -61,6 +63,7 @@ export function attachedDisposition(kind: number, c: CoreConfig): Disp {
  */
 export function gapDisposition(kind: number, c: CoreConfig): Disp {
   if (c.design === 'rfcv1') return prototypeGapDisposition(kind, c);
+  if (c.design === 'rfc-v0') return rfcGapDisposition(kind, c);
   switch (kind) {
     case X.EXTERNAL_INTERRUPT:
       return Disp.NONE; // an offline pCPU gets no host interrupts
@@ -124,6 +127,34 @@ function prototypeGapDisposition(kind: number, c: CoreConfig): Disp {
       return c.arch === 'amd-svm' ? Disp.FASTPATH : Disp.STALLED; // INSN_STEP on SVM only
     default:
       return Disp.STALLED; // UNHANDLED: leave RIP, ONCORE_EXIT_STALL
+  }
+}
+
+/**
+ * The original RFC's gap (rfc-thread.md Phase F, [RFC] column; walkthrough §5 rfc-v0 column):
+ * timer and APIC writes are acknowledged in place, IPIs go through APICv/AVIC/GICv4.1 or are
+ * emulated, HLT halts the core until the next guest interrupt, CPUID and safe MSR reads come from
+ * precomputed data; anything that needs KVM or the VMM spin-waits on the CCB flag.
+ */
+function rfcGapDisposition(kind: number, c: CoreConfig): Disp {
+  switch (kind) {
+    case X.EXTERNAL_INTERRUPT:
+      return Disp.NONE; // offline to the OS: no host interrupts are routed here
+    case X.HLT:
+    case X.PAUSE:
+    case X.MWAIT:
+      return Disp.FASTPATH; // HLT halts the physical core until the next guest-bound interrupt
+    case X.X2APIC_ICR:
+      return c.ipiVirt ? Disp.NONE : Disp.FASTPATH; // else the Caretaker sets the target's pending interrupt
+    case X.TSC_DEADLINE:
+      return c.arch === 'arm64' ? Disp.NONE : Disp.FASTPATH; // "acknowledged" in place
+    case X.PREEMPTION_TIMER:
+      return c.arch === 'amd-svm' ? Disp.NONE : Disp.FASTPATH;
+    case X.CPUID:
+    case X.MSR_READ:
+      return Disp.FASTPATH; // precomputed answers in the shared metadata pages
+    default:
+      return Disp.STALLED; // INVD, other MSR writes, EPT, MMIO, PIO, hypercalls: spin-wait
   }
 }
 

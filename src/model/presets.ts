@@ -395,9 +395,58 @@ const RFCV1: Preset[] = [
   },
 ];
 
+/** The original RFC (rfc-thread.md §2 [RFC], M1) under `rfc-v0`: what the thread moved away from, and why. */
+const RFCV0: Preset[] = [
+  {
+    id: 'rfc-v0-idle',
+    summary: 'The original RFC: no attach handshake, almost no blackout, and the new kernel reads stale state',
+    scenario: scenario(
+      'Original RFC (rfc-v0), idle guest',
+      'rfc-thread.md §2 [RFC]: KVM_SET_CARETAKER put a Caretaker in each vCPU\'s exit path at VM creation. PRESERVE_FD flips the CCB flag to KVM_DETACHED and takes the pCPU in place; RETRIEVE_FD flips it back under the running vCPU. The guest barely pauses, but the new kernel rebuilds each vCPU from state serialized at preserve while the old Caretaker still runs it (invariant 3, the objection of M6 and M12), and the old kernel\'s Caretaker stays in the exit path.',
+      { design: 'rfc-v0' },
+    ),
+  },
+  {
+    id: 'rfc-v0-spin-wait',
+    summary: 'A blocking exit in the RFC gap: the Caretaker spin-waits on the CCB flag until retrieve',
+    scenario: scenario(
+      'Original RFC (rfc-v0): spin-wait on a doorbell',
+      'rfc-thread.md Phase F [RFC]: vCPU0 rings a virtio doorbell (EPT_MISCONFIG) in the gap. Host routing sees KVM_DETACHED and spins polling the CCB flag (the thread later chose to halt the pCPU, M8); the flag flip at vcpufd retrieve releases it and the new KVM handles the exit.',
+      { design: 'rfc-v0', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], devices: [PASSTHROUGH, { name: 'virtio-net0', kind: 'emulated', exit: 'EPT_MISCONFIG', accessesPerSec: 50, vcpus: [0] }], workload: 'idle' }] },
+    ),
+  },
+  {
+    id: 'rfc-v0-cancel',
+    summary: 'The RFC cancelled before kexec: the old kernel flips the flag back under the running vCPUs',
+    scenario: scenario(
+      'Original RFC (rfc-v0): cancel before kexec',
+      'The session is closed at 2 s instead of kexec: each vcpufd .unpreserve() writes the old routing pointers back, flips the CCB flag to KVM_ATTACHED and onlines the pCPU, with the guest never stopping.',
+      { design: 'rfc-v0', steps: [{ at: '1s', action: 'preserve' }, { at: '2s', action: 'cancel' }], until: '3s' },
+    ),
+  },
+  {
+    id: 'rfc-v0-feature-mismatch',
+    summary: 'The RFC has no feature negotiation: a mismatch ends the VM at retrieve',
+    scenario: scenario(
+      'Original RFC (rfc-v0): no feature negotiation',
+      'Feature negotiation came later in the thread (Paolo M6, Pasha M10). Under the RFC the new kernel finds at vcpufd retrieve that it cannot take the preserved state: each vCPU is kicked out of its Caretaker and the VM is terminated.',
+      { design: 'rfc-v0', faults: [{ kind: 'feature-mismatch', when: 'before-ponr' }] },
+    ),
+  },
+  {
+    id: 'rfc-v0-madvise-free',
+    summary: 'MADV_FREE before kexec under the RFC: no forced exit, pages freed while mapped',
+    scenario: scenario(
+      'Original RFC (rfc-v0): the MADV_FREE hazard',
+      'Walkthrough §6.3: the RFC has no IPI to force detached vCPUs out when the old kernel invalidates guest memory (Paolo added it in M12), so the pages are freed while still mapped: invariant 7 breaks.',
+      { design: 'rfc-v0', faults: [{ kind: 'madvise-free', at: '1.3s', vm: 'vm0', touchAfter: '10ms' }] },
+    ),
+  },
+];
+
 export const DEFAULT_PRESET = 'converged-idle';
 
-export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1];
+export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1, ...RFCV0];
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -13,7 +13,7 @@ import { PROFILE_IDS, profileById } from './workloads.ts';
 
 export const SCENARIO_VERSION = 1;
 /** Designs this engine runs. design.md §1 lists the rest; they arrive with their issue. */
-export const DESIGNS = ['classic', 'converged', 'rfcv1'] as const;
+export const DESIGNS = ['classic', 'converged', 'rfcv1', 'rfc-v0'] as const;
 export type DesignId = (typeof DESIGNS)[number];
 
 export const STEP_ACTIONS = ['preserve', 'kexec', 'cancel'] as const;

@@ -29,6 +29,11 @@ export const CONCEPTS = {
     text: 'Built into KVM, it is the non-preemptible part of vcpu_enter_guest(). At live update its pCPU is taken from Linux and it runs the guest alone, with its own IDT, GDT, page tables and stack, until a kernel adopts the vCPU.',
     source: 'rfc-thread.md M6, M10–M12',
   },
+  'rfc-v0': {
+    title: 'The original RFC (rfc-v0)',
+    text: "M1 installed a Caretaker in every vCPU's exit path at VM creation (KVM_SET_CARETAKER) and kept it there. PRESERVE_FD flips the CCB flag to KVM_DETACHED and takes the pCPU from the OS in place; a blocking exit spin-waits on the flag; RETRIEVE_FD flips it back under the running vCPU. No known state and no feature negotiation: the thread replaced this with synchronous detach and attach handshakes.",
+    source: 'rfc-thread.md §2 [RFC] (M1), M6, M10–M12',
+  },
   oncore: {
     title: 'The oncore scheduler (prototype)',
     text: 'In the prototype each preserved vCPU is an oncore_job on its LUO session\'s FIFO run queue, time-sliced over the session\'s preserved CPUs. A job runs until its quantum expires (oncore.quantum_ms, 10 ms by default), the guest idles (HLT or PAUSE: ONCORE_EXIT_YIELD_IDLE) or the host signals attach; then it goes back RUNNABLE at the tail, or DEAD when reclaimed.',

@@ -53,6 +53,8 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
       return state === 'STOPPED' ? 'kexec' : 'detach';
     case 'cpuPreserved':
       return 'cpu-preserved';
+    case 'ccb':
+      return state === 'SPIN_WAIT' ? 'stall' : 'rfc-v0';
     case 'oncoreJob':
       return 'oncore';
     case 'cb':

@@ -16,6 +16,7 @@ import { INV } from '../invariants.ts';
 import { designUsesCaretaker } from '../scenario.ts';
 import { newPause, Q, type Engine } from './engine.ts';
 import * as R from './rfcv1.ts';
+import * as R0 from './rfcv0.ts';
 import type { KhoRegion, VcpuRec, VmRec, VmmRec } from './state.ts';
 
 // VMM program opcodes
@@ -47,6 +48,10 @@ const OP = {
   C_RUN: 23,
   C_VCPU_ONCORE: 40,
   C_CPU: 41,
+  P_VCPU_V0: 50,
+  R_VCPU_V0: 51,
+  R_ATTACHED_V0: 52,
+  C_VCPU_V0: 53,
 } as const;
 const BLOCK = -1;
 
@@ -73,6 +78,9 @@ const GB = 1024 * MB;
 const REGION_BYTES = { vcpuState: 16 * KB, caretaker: 256 * KB, ringRecord: 32, pvclock: 4 * KB, luo: 4 * KB, ptPerGiB: 2 * MB };
 
 const BOOT_CPU = 0;
+
+/** The continuation that handles a released stalled exit and resumes the guest attached. */
+export const VCPU_RESUME = V.RESUME;
 
 /** vCPU machine state names per design: the thread's vcpu machine, or the prototype's vcpuOncore. */
 export function vcpuStates(e: Engine) {
@@ -160,7 +168,7 @@ export function buildWorld(e: Engine): void {
         index: k,
         pcpu,
         // converged: the Caretaker C<pcpu> exists from the start; rfcv1: cb is made at preserve
-        ct: rec.caretaker && !oncore ? e.addEnt('caretaker', `C${pcpu}`, 'caretaker') : -1,
+        ct: rec.caretaker && !oncore ? e.addEnt('caretaker', `C${pcpu}`, sc.design === 'rfc-v0' ? 'ccb' : 'caretaker') : -1,
         executing: false,
         execSince: 0,
         execNs: 0,
@@ -186,6 +194,7 @@ export function buildWorld(e: Engine): void {
       };
       st.vcpus.push(vc);
       rec.vcpus.push(v);
+      if (sc.design === 'rfc-v0' && vc.ct >= 0) R0.installCaretaker(e, v);
       st.hot.ent[v] = vc.ent;
       st.hot.vm[v] = i;
       const base = v * NUM_EXITS;
@@ -383,7 +392,8 @@ function startPreserve(e: Engine, vm: VmRec): void {
     prog.push(OP.P_STATE, 0);
   } else if (vm.caretaker) {
     prog.push(OP.P_SESSION, 0, OP.P_MEM, 0);
-    vm.vcpus.forEach((_, k) => prog.push(OP.P_VCPU, k));
+    const detach = e.st.sc.design === 'rfc-v0' ? OP.P_VCPU_V0 : OP.P_VCPU;
+    vm.vcpus.forEach((_, k) => prog.push(detach, k));
   } else {
     prog.push(OP.P_SUSPEND, 0, OP.P_SESSION, 0, OP.P_MEM, 0);
   }
@@ -433,6 +443,22 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.P_VCPU:
       detachStart(e, vm, arg);
       return BLOCK;
+    case OP.P_VCPU_V0:
+      R0.preserveVcpu(e, vm, arg);
+      return BLOCK;
+    case OP.R_VCPU_V0:
+      if (vm.terminated) return 0;
+      return R0.reattach(e, vm, arg, 1) ? BLOCK : 0;
+    case OP.R_ATTACHED_V0:
+      // every vcpufd retrieved: the new VMM's threads attach to vCPUs that never stopped
+      if (vm.terminated) return 0;
+      vm.adoptedAt = st.now;
+      updatePhases(e);
+      e.fire(m.ent, 'RUN');
+      e.op(m.ent, 'KVM_RUN', 'one thread per vCPU, attached to a vCPU that is already running');
+      return 0;
+    case OP.C_VCPU_V0:
+      return R0.reattach(e, vm, arg, 0) ? BLOCK : 0;
     case OP.P_CPU:
       R.preserveCpu(e, vm, arg);
       return BLOCK;
@@ -531,7 +557,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
       return t.kvmRunEntry;
     case OP.R_FINISH:
-      e.op(m.ent, 'LIVEUPDATE_SESSION_FINISH', vm.caretaker ? 'free the old Caretaker, EPT folios and trace ring' : 'free preserved pages');
+      e.op(m.ent, 'LIVEUPDATE_SESSION_FINISH', !vm.caretaker ? 'free preserved pages' : st.sc.design === 'rfc-v0' ? 'free preserved pages; the old Caretaker stays: it is in the exit path' : 'free the old Caretaker, EPT folios and trace ring');
       return t.finish;
     case OP.R_DONE:
       e.fire(vm.session, 'FINISH');
@@ -559,7 +585,8 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       return 0;
     case OP.C_RUN:
       e.op(m.ent, 'KVM_RUN', 'one thread per vCPU');
-      for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
+      // arg 1: the vCPUs never stopped (rfc-v0), the threads attach to them
+      if (!arg) for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
       vm.cancelling = false;
       vm.session = -1;
       tryReboot(e); // a kexec requested during the cancel goes ahead now
@@ -616,9 +643,10 @@ function startCancel(e: Engine, vm: VmRec): void {
     for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(OP.C_VCPU_ONCORE, k);
     for (const cpu of [...vm.oncore.cpus].reverse()) prog.push(OP.C_CPU, cpu);
   } else {
-    for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(OP.C_VCPU, k);
+    const undo = e.st.sc.design === 'rfc-v0' && vm.caretaker ? OP.C_VCPU_V0 : OP.C_VCPU;
+    for (let k = vm.vcpus.length - 1; k >= 0; k--) prog.push(undo, k);
   }
-  prog.push(OP.C_CLOSE, 0, OP.C_RUN, 0);
+  prog.push(OP.C_CLOSE, 0, OP.C_RUN, e.st.sc.design === 'rfc-v0' && vm.caretaker ? 1 : 0);
   startProgram(e, vm, 0, prog);
 }
 
@@ -657,7 +685,7 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
     case K.FREEZE_DONE: {
       const k = st.kernels[0];
       // the prototype checks nothing before the point of no return: its mismatches surface at retrieve
-      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr' && st.sc.design !== 'rfcv1');
+      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr' && st.sc.design !== 'rfcv1' && st.sc.design !== 'rfc-v0');
       if (bad.length) {
         // step 8 fails: the feature check against the staged kernel refuses the handover
         e.op(k, 'liveupdate_reboot() = -EOPNOTSUPP', `feature check failed for ${bad.map((v) => v.name).join(', ')}: the staged kernel lacks features the preserved state needs`);
@@ -751,6 +779,9 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
           prog.push(OP.R_ADOPTED, 0, OP.R_FINISH_ONCORE, 0);
           for (const cpu of [...vm.oncore.cpus].reverse()) prog.push(OP.R_CPU_UNPRESERVE, cpu);
           prog.push(OP.R_FINISHED, 0, OP.R_RUN_ONCORE, 0);
+        } else if (vm.caretaker && st.sc.design === 'rfc-v0') {
+          vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU_V0, k));
+          prog.push(OP.R_ATTACHED_V0, 0, OP.R_FINISH, 0, OP.R_DONE, 0);
         } else {
           if (vm.caretaker) vm.vcpus.forEach((_, k) => prog.push(OP.R_VCPU, k));
           else prog.push(OP.R_VCPUS_RAM, 0);
@@ -1053,6 +1084,7 @@ function knownState(e: Engine, v: number): void {
     return; // the handshake stays open: re-kicks are lost, then the timeout path
   }
   hs.done = true;
+  if (hs.purpose === 'detach' && st.sc.design === 'rfc-v0') return R0.detachInPlace(e, v);
   if (hs.purpose === 'detach') {
     // step 3: exit; state into KHO; control back to the host on the pCPU
     e.fire(vc.ct, 'KNOWN_STATE');
@@ -1067,7 +1099,7 @@ function knownState(e: Engine, v: number): void {
   e.produce(v, 1);
   e.op(vc.ct, 'known state', 'exit, serialize, last trace record, VMCLEAR, VMXOFF, park');
   e.check(INV.KNOWN_STATE, e.stateOf(vc.ct) === 'STOPPED' && !vc.executing, () => `${e.vcpuName(v)} adopted outside a known state`);
-  consumeRing(e, v, hs.by);
+  if (e.ringOn) consumeRing(e, v, hs.by);
   e.fire(p.ent, 'CARETAKER_PARKED');
   p.owner = 'nobody';
   p.vcpu = -1;
@@ -1119,7 +1151,7 @@ function quarantine(e: Engine, v: number): void {
   const by = vc.handshake?.by ?? 1;
   vc.handshake = null;
   e.message(st.kernels[by], `kvm: caretaker attach handshake timed out for pCPU ${vc.pcpu}; quarantining vCPU ${vc.index}`);
-  if (st.sc.design !== 'rfcv1') e.fire(vc.ct, 'QUARANTINE');
+  if (st.sc.design === 'converged') e.fire(vc.ct, 'QUARANTINE');
   e.fire(vc.ent, 'QUARANTINE');
   if (vm.newVmm) e.op(vm.newVmm.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD = -ETIMEDOUT', `vcpufd ${vc.index}: the VMM cannot rebuild the VM`);
   terminateVm(e, vm, `vCPU ${vc.index} quarantined`);
@@ -1203,6 +1235,7 @@ function consumeRing(e: Engine, v: number, by: number): void {
 /** A blocking exit in the gap: the vCPU halts with the exit pending until a kernel adopts it. */
 export function stall(e: Engine, v: number, kind: number): void {
   if (e.st.sc.design === 'rfcv1') return R.stallOncore(e, v, kind);
+  if (e.st.sc.design === 'rfc-v0') return R0.spinWait(e, v, kind);
   const st = e.st;
   const vc = st.vcpus[v];
   e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
@@ -1312,6 +1345,14 @@ export function deviceIrq(e: Engine, di: number, retry: number): void {
     }
     vm.irqExits++;
     e.extraExit(d.vcpu, X.EXTERNAL_INTERRUPT, Disp.HOST, st.dispCost[Disp.HOST]);
+  } else if (st.sc.design === 'rfc-v0' && vc.executing && st.hot.mode[d.vcpu] === MODE_GAP) {
+    // M1's fallback: KVM shares its IRQ routing with the Caretaker, which injects in software
+    if (st.hot.busyUntil[d.vcpu] > st.now) {
+      e.at(st.hot.busyUntil[d.vcpu] - st.now, Q.DEVIRQ, di, 1);
+      return;
+    }
+    vm.irqExits++;
+    e.extraExit(d.vcpu, X.EXTERNAL_INTERRUPT, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
   } else if (vc.ct >= 0 && s !== vcpuStates(e).attached && s !== 'TERMINATED') {
     // no Linux IRQ routing in the gap: held until a kernel adopts the vCPU (walkthrough §7.8)
     vm.irqHeld++;
@@ -1341,6 +1382,9 @@ function madviseFree(e: Engine, fi: number): void {
   if (detached.length && st.sc.design === 'rfcv1') {
     // the open hazard the prototype documents (orphanvm.md §6): no notifier kick for preserved vCPUs
     e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', 'zap SPTEs; the prototype sends no kick to preserved vCPUs (an open hazard)');
+  } else if (detached.length && st.sc.design === 'rfc-v0') {
+    // M1 has no forced exit for detached vCPUs: Paolo added it in M12 (walkthrough §6.3)
+    e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', 'zap SPTEs; the RFC sends no IPI to detached vCPUs (added by the thread in M12)');
   } else if (detached.length) {
     e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', `zap SPTEs; IPI CPUs ${detached.map((v) => st.vcpus[v].pcpu).join(',')} to force an exit`);
     for (const v of detached) beginHandshake(e, v, 'invalidate', 0);
