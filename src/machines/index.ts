@@ -11,6 +11,7 @@ import { vcpuMachine } from './vcpu.ts';
 import { pcpuMachine } from './pcpu.ts';
 import { vmmMachine } from './vmm.ts';
 import { ccbMachine } from './ccb.ts';
+import { vcpuAsyncMachine, vmmAsyncMachine } from './async.ts';
 import { cbMachine, cpuPreservedMachine, oncoreJobMachine, vcpuOncoreMachine } from './oncore.ts';
 
 export const MACHINES = {
@@ -26,6 +27,8 @@ export const MACHINES = {
   oncoreJob: oncoreJobMachine,
   vcpuOncore: vcpuOncoreMachine,
   ccb: ccbMachine,
+  vcpuAsync: vcpuAsyncMachine,
+  vmmAsync: vmmAsyncMachine,
 } as const satisfies Record<string, AnyStateMachine>;
 
 export type MachineId = keyof typeof MACHINES;

@@ -58,12 +58,17 @@ export function attachedDisposition(kind: number, c: CoreConfig): Disp {
 
 /**
  * An exit of a detached vCPU in the gap, handled by the Caretaker alone (walkthrough §5,
- * `converged`). With the `strict` policy every exit but HLT/PAUSE/MWAIT blocks, as in the PoC
+ * `converged`; other designs below). Under `async-run` the gap is the time no VMM holds the fds. With the `strict` policy every exit but HLT/PAUSE/MWAIT blocks, as in the PoC
  * (rfc-thread.md M10). A blocking exit stalls the vCPU until a kernel adopts it.
  */
 export function gapDisposition(kind: number, c: CoreConfig): Disp {
   if (c.design === 'rfcv1') return prototypeGapDisposition(kind, c);
   if (c.design === 'rfc-v0') return rfcGapDisposition(kind, c);
+  if (c.design === 'async-run') {
+    // no kernel gap, only a VMM gap: the kernel handles its exits; one that needs the VMM waits for the new one
+    const d = attachedDisposition(kind, c);
+    return d === Disp.USERSPACE ? Disp.STALLED : d;
+  }
   switch (kind) {
     case X.EXTERNAL_INTERRUPT:
       return Disp.NONE; // an offline pCPU gets no host interrupts

@@ -444,9 +444,59 @@ const RFCV0: Preset[] = [
   },
 ];
 
+/** Paolo's staging without kexec (rfc-thread.md M8, M9) under `async-run`: a VMM upgrade with no kernel gap. */
+const VIRTIO_NET = { name: 'virtio-net0', kind: 'emulated', exit: 'EPT_MISCONFIG', accessesPerSec: 200, vcpus: [0] };
+const ASYNC: Preset[] = [
+  {
+    id: 'async-run-idle',
+    summary: 'A VMM upgrade with KVM_RUN_ASYNC: no kernel gap, the guest barely pauses',
+    scenario: scenario(
+      'KVM_RUN_ASYNC: VMM upgrade, idle guest',
+      'rfc-thread.md M8 (layers 1-2) and M9: at 1 s KVM_RUN_ASYNC moves both vCPUs into vhost_tasks; at 1.5 s the old VMM hands its fds to a new VMM process and exits. The kernel never goes down, so every exit the guest makes is handled as usual; the vCPUs pause only while moving into their kernel threads.',
+      { design: 'async-run' },
+    ),
+  },
+  {
+    id: 'async-run-virtio',
+    summary: 'A device model in the VMM gap: doorbells wait for the new VMM, the rest runs',
+    scenario: scenario(
+      'KVM_RUN_ASYNC: a virtio doorbell in the VMM gap',
+      'vCPU0 drives an emulated virtio-net device (EPT_MISCONFIG to the VMM, 200/s). From the hand-over until the new VMM has rebuilt its device models (fd hand-over, process start, device restore: about 61 ms), a doorbell schedules the vhost_task out; vCPU1 never notices.',
+      { design: 'async-run', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], devices: [PASSTHROUGH, VIRTIO_NET], workload: 'idle' }] },
+    ),
+  },
+  {
+    id: 'async-run-slow-vmm',
+    summary: 'The new VMM takes 2 s to start: only the vCPU that needs it waits',
+    scenario: scenario(
+      'KVM_RUN_ASYNC: a slow VMM restart',
+      'As async-run-virtio, with the new VMM 2 s late (vmm-slow-restart): vCPU0 waits on its doorbell for about 2 s, while under a classic update the whole VM would wait.',
+      { design: 'async-run', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], devices: [PASSTHROUGH, VIRTIO_NET], workload: 'idle' }], faults: [{ kind: 'vmm-slow-restart', vm: 'vm0', delay: '2s' }] },
+    ),
+  },
+  {
+    id: 'async-run-without',
+    summary: 'The same VMM restart without KVM_RUN_ASYNC: the VM is suspended across it',
+    scenario: scenario(
+      'VMM restart without KVM_RUN_ASYNC',
+      'The VMM does not use KVM_RUN_ASYNC (optIn false): it suspends the VM (vm_suspend) before handing over, and the guest waits for the new VMM: the VMM gap becomes guest downtime, though still no kernel gap.',
+      { design: 'async-run', vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 3], optIn: false, devices: [PASSTHROUGH], workload: 'idle' }] },
+    ),
+  },
+  {
+    id: 'async-run-cancel',
+    summary: 'Staged, then cancelled: VMM threads take the vCPUs back from their vhost_tasks',
+    scenario: scenario(
+      'KVM_RUN_ASYNC: staging cancelled',
+      'The VMM stages at 1 s and cancels at 2 s instead of upgrading: its threads call KVM_RUN again and the vCPUs leave their kernel threads without stopping.',
+      { design: 'async-run', steps: [{ at: '1s', action: 'preserve' }, { at: '2s', action: 'cancel' }], until: '3s' },
+    ),
+  },
+];
+
 export const DEFAULT_PRESET = 'converged-idle';
 
-export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1, ...RFCV0];
+export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1, ...RFCV0, ...ASYNC];
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -13,7 +13,7 @@ import { PROFILE_IDS, profileById } from './workloads.ts';
 
 export const SCENARIO_VERSION = 1;
 /** Designs this engine runs. design.md §1 lists the rest; they arrive with their issue. */
-export const DESIGNS = ['classic', 'converged', 'rfcv1', 'rfc-v0'] as const;
+export const DESIGNS = ['classic', 'converged', 'rfcv1', 'rfc-v0', 'async-run'] as const;
 export type DesignId = (typeof DESIGNS)[number];
 
 export const STEP_ACTIONS = ['preserve', 'kexec', 'cancel'] as const;
@@ -457,7 +457,7 @@ function resolveFault(f: Obj): ResolvedFault {
 
 /** Whether the design hands vCPUs to Caretakers (and so needs isolated, exclusive pCPUs). */
 export function designUsesCaretaker(design: DesignId): boolean {
-  return design !== 'classic';
+  return design !== 'classic' && design !== 'async-run';
 }
 
 function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { who: string; caretaker: boolean; vm: number }>, errors: SchemaError[]): ResolvedVm {

@@ -100,6 +100,21 @@ export const TIMING_DEFS = {
     description: 'LIVEUPDATE_SESSION_FINISH: each file .finish(), old Caretaker and preserved pages freed',
     source: 'mechanics.md §7 (judgment); split ASSUMPTION',
   },
+  asyncStage: {
+    default: '20us',
+    description: 'async-run: KVM_RUN_ASYNC on one vcpufd, from the VMM thread leaving KVM_RUN to the vhost_task running the vCPU',
+    source: 'ASSUMPTION',
+  },
+  fdHandover: {
+    default: '1ms',
+    description: 'async-run: the old VMM quiesces its device models and sends the fds and device state to the new VMM (SCM_RIGHTS)',
+    source: 'ASSUMPTION',
+  },
+  vmmRestore: {
+    default: '10ms',
+    description: 'async-run: the new VMM receives the fds and rebuilds its device models from the handed-over state',
+    source: 'ASSUMPTION',
+  },
   attachPoll: {
     default: '10us',
     description: 'the attach handshake polls cb->state every step',

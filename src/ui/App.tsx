@@ -12,6 +12,7 @@ const DESIGN_LABEL: Record<DesignId, string> = {
   rfcv1: 'The prototype as built (rfcv1)',
   classic: 'Live update today (classic)',
   'rfc-v0': 'The original RFC (rfc-v0)',
+  'async-run': 'A VMM upgrade without kexec (async-run)',
 };
 const DESIGN_GROUPS = DESIGNS.map((d) => [d, DESIGN_LABEL[d]] as const).sort((a, b) => (a[0] === 'converged' ? -1 : b[0] === 'converged' ? 1 : 0));
 import type { LabStore } from '../store/lab.ts';

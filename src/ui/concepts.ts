@@ -34,6 +34,11 @@ export const CONCEPTS = {
     text: "M1 installed a Caretaker in every vCPU's exit path at VM creation (KVM_SET_CARETAKER) and kept it there. PRESERVE_FD flips the CCB flag to KVM_DETACHED and takes the pCPU from the OS in place; a blocking exit spin-waits on the flag; RETRIEVE_FD flips it back under the running vCPU. No known state and no feature negotiation: the thread replaced this with synchronous detach and attach handshakes.",
     source: 'rfc-thread.md §2 [RFC] (M1), M6, M10–M12',
   },
+  'async-run': {
+    title: 'A VMM upgrade without kexec (async-run)',
+    text: "Paolo's first layers: KVM_RUN_ASYNC runs each vCPU in a kernel thread (a vhost_task), so the VMM can hand its fds to a new VMM process and exit while the guest runs on. The kernel never goes down; only exits that need the VMM (MMIO or PIO to a device model) wait until the new VMM has rebuilt its device models.",
+    source: 'rfc-thread.md "Variant — the same flow without kexec" (M8, M9)',
+  },
   oncore: {
     title: 'The oncore scheduler (prototype)',
     text: 'In the prototype each preserved vCPU is an oncore_job on its LUO session\'s FIFO run queue, time-sliced over the session\'s preserved CPUs. A job runs until its quantum expires (oncore.quantum_ms, 10 ms by default), the guest idles (HLT or PAUSE: ONCORE_EXIT_YIELD_IDLE) or the host signals attach; then it goes back RUNNABLE at the tail, or DEAD when reclaimed.',

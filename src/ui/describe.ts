@@ -53,6 +53,10 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
       return state === 'STOPPED' ? 'kexec' : 'detach';
     case 'cpuPreserved':
       return 'cpu-preserved';
+    case 'vcpuAsync':
+      return state === 'SUSPENDED' ? 'classic' : 'async-run';
+    case 'vmmAsync':
+      return 'async-run';
     case 'ccb':
       return state === 'SPIN_WAIT' ? 'stall' : 'rfc-v0';
     case 'oncoreJob':

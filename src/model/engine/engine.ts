@@ -17,6 +17,7 @@ import { INV } from '../invariants.ts';
 import type { Ent, EntKind, Hot, IpiPurpose, PauseTracker, SimState } from './state.ts';
 import * as P from './protocol.ts';
 import * as R from './rfcv1.ts';
+import * as AR from './asyncRun.ts';
 
 /** pCPU states in which a Caretaker or the prototype's preserved runtime owns the CPU. */
 const CARETAKER_OWNED = new Set(['CARETAKER', 'WEDGED', 'PARKED', 'WORKLOAD', 'EXITING']);
@@ -36,6 +37,7 @@ export const Q = {
   DEVIRQ: 10,
   TOUCH: 11,
   ONCORE: 13,
+  ASYNC: 14,
 } as const;
 
 const NE = NUM_EXITS;
@@ -53,6 +55,8 @@ export class Engine {
   readonly ctTables: Uint8Array[];
   /** Whether Caretakers write a trace ring (the thread's design; the prototype keeps telemetry counters). */
   readonly ringOn: boolean;
+  /** async-run: the "gap" is a VMM gap under a live kernel, not a Caretaker's run. */
+  readonly kernelGap: boolean;
   /** Per vCPU: its VM's measured inter-arrival shape (mean 1), or null for a Poisson stream. */
   readonly shapes: (Float64Array | null)[];
   /** Passthrough devices that raise interrupts, in scenario order (derived from the scenario). */
@@ -125,6 +129,7 @@ export class Engine {
     };
     this.ctTables = [dispositionTable(MODE_ATTACHED, core), dispositionTable(MODE_GAP, core)];
     this.ringOn = sc.design === 'converged';
+    this.kernelGap = sc.design === 'async-run';
     this.baseRates = new Float64Array(nv * NE);
     P.buildWorld(this);
   }
@@ -202,7 +207,7 @@ export class Engine {
       if (vc.executing) {
         const p = st.pcpus[P.runningCpu(this, v)];
         const ok =
-          hot.mode[v] === MODE_GAP
+          hot.mode[v] === MODE_GAP && !this.kernelGap
             ? p.owner === 'caretaker' && p.vcpu === v && !p.wedged
             : p.owner === 'host' && p.kernel === vc.kvm && st.ents[st.kernels[p.kernel]].state !== 'JUMP';
         this.check(INV.EXEC_OWNER, ok, () => `${this.vcpuName(v)} executes on CPU ${p.id} owned by ${p.owner}`);
@@ -366,6 +371,8 @@ export class Engine {
         return P.touchFreed(this, a);
       case Q.ONCORE:
         return R.oncoreNext(this, a, b);
+      case Q.ASYNC:
+        return AR.asyncNext(this, a, b);
       default:
         throw new EngineBug(`unknown queue event kind ${kind}`);
     }

@@ -17,6 +17,7 @@ import { designUsesCaretaker } from '../scenario.ts';
 import { newPause, Q, type Engine } from './engine.ts';
 import * as R from './rfcv1.ts';
 import * as R0 from './rfcv0.ts';
+import * as AR from './asyncRun.ts';
 import type { KhoRegion, VcpuRec, VmRec, VmmRec } from './state.ts';
 
 // VMM program opcodes
@@ -84,6 +85,7 @@ export const VCPU_RESUME = V.RESUME;
 
 /** vCPU machine state names per design: the thread's vcpu machine, or the prototype's vcpuOncore. */
 export function vcpuStates(e: Engine) {
+  if (e.st.sc.design === 'async-run') return { attached: 'KVM_RUN', suspended: 'SUSPENDED', adopted: 'KVM_RUN', custody: [] as string[] };
   return e.st.sc.design === 'rfcv1'
     ? { attached: 'KVM_RUN', suspended: 'PAUSED_IN_VMM', adopted: 'STOPPED', custody: ['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'] }
     : { attached: 'ATTACHED_RUNNING', suspended: 'SUSPENDED', adopted: 'ADOPTED', custody: ['ORPHANED_RUNNING', 'ORPHANED_BLOCKED'] };
@@ -133,7 +135,7 @@ export function buildWorld(e: Engine): void {
       vcpus: [],
       caretaker: usesCt && vm.optIn,
       session: -1,
-      oldVmm: { ent: e.addEnt('vmm', `VMM ${vm.name}`, 'vmm', 'RUNNING'), pc: 0, prog: [], blocked: false },
+      oldVmm: { ent: e.addEnt('vmm', `VMM ${vm.name}`, sc.design === 'async-run' ? 'vmmAsync' : 'vmm', 'RUNNING'), pc: 0, prog: [], blocked: false },
       newVmm: null,
       terminated: false,
       terminatedAt: -1,
@@ -163,7 +165,7 @@ export function buildWorld(e: Engine): void {
       const v = st.vcpus.length;
       const pcpu = vm.pinning[k];
       const vc: VcpuRec = {
-        ent: e.addEnt('vcpu', `${vm.name}/vCPU${k}`, oncore ? 'vcpuOncore' : 'vcpu', oncore ? 'KVM_RUN' : undefined),
+        ent: e.addEnt('vcpu', `${vm.name}/vCPU${k}`, oncore ? 'vcpuOncore' : sc.design === 'async-run' ? 'vcpuAsync' : 'vcpu', oncore || sc.design === 'async-run' ? 'KVM_RUN' : undefined),
         vm: i,
         index: k,
         pcpu,
@@ -234,6 +236,12 @@ export function onStep(e: Engine, i: number): void {
   const step = st.sc.steps[i];
   e.log.push(st.now, L.STEP, st.kernels[0], i, e.log.str(step.action));
   const vms = st.vms.filter((vm) => step.vm === null || vm.name === step.vm);
+  if (st.sc.design === 'async-run') {
+    if (step.action === 'preserve') for (const vm of vms) AR.stage(e, vm);
+    else if (step.action === 'cancel') for (const vm of vms) AR.requestCancel(e, vm);
+    else AR.upgrade(e);
+    return;
+  }
   switch (step.action) {
     case 'preserve':
       for (const vm of vms) startPreserve(e, vm);
@@ -1039,7 +1047,8 @@ export function resumeChecked(e: Engine, v: number, mode: number, why: string): 
   st.hot.mode[v] = mode;
   const p = st.pcpus[runningCpu(e, v)];
   const kernelAlive = p.owner === 'host' && e.stateOf(st.kernels[p.kernel]) !== 'JUMP';
-  const ok = mode === MODE_GAP ? p.owner === 'caretaker' && p.vcpu === v : kernelAlive && p.kernel === vc.kvm;
+  // async-run has no Caretaker: its vCPUs run under the live kernel in the VMM gap too (e.kernelGap)
+  const ok = mode === MODE_GAP && !e.kernelGap ? p.owner === 'caretaker' && p.vcpu === v : kernelAlive && p.kernel === vc.kvm;
   e.check(INV.EXEC_OWNER, ok, () => `${e.vcpuName(v)} executes on CPU ${p.id} owned by ${p.owner}`);
   e.resume(v, mode, why);
 }
@@ -1236,6 +1245,7 @@ function consumeRing(e: Engine, v: number, by: number): void {
 export function stall(e: Engine, v: number, kind: number): void {
   if (e.st.sc.design === 'rfcv1') return R.stallOncore(e, v, kind);
   if (e.st.sc.design === 'rfc-v0') return R0.spinWait(e, v, kind);
+  if (e.st.sc.design === 'async-run') return AR.blockAsync(e, v, kind);
   const st = e.st;
   const vc = st.vcpus[v];
   e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
@@ -1338,7 +1348,7 @@ export function deviceIrq(e: Engine, di: number, retry: number): void {
     return;
   }
   const s = e.stateOf(vc.ent);
-  if (vc.executing && st.hot.mode[d.vcpu] === MODE_ATTACHED) {
+  if (vc.executing && (st.hot.mode[d.vcpu] === MODE_ATTACHED || st.sc.design === 'async-run')) {
     if (st.hot.busyUntil[d.vcpu] > st.now) {
       e.at(st.hot.busyUntil[d.vcpu] - st.now, Q.DEVIRQ, di, 1);
       return;
