@@ -10,7 +10,7 @@ import { Simulation } from '../src/sim/simulation.ts';
 import { resolve } from './helpers.ts';
 
 /** Exit accounting, trace conservation and IPI accounting hold under any design and fault. */
-const BOOKKEEPING = [INV.NO_LOST_EXIT, INV.TRACE_CONSERVED, INV.IPI_ACCOUNTED, INV.ONE_OWNER];
+const BOOKKEEPING: number[] = [INV.NO_LOST_EXIT, INV.TRACE_CONSERVED, INV.IPI_ACCOUNTED, INV.ONE_OWNER];
 const HEAVY = new Set(['bench-64x20k', 'scale-64-vcpus']);
 
 describe('every design runs every preset that applies to it', () => {

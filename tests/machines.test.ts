@@ -20,6 +20,16 @@ const EXTRA: [string, Record<string, unknown>, string][] = [
   ['rfcv1: RAM-only vCPUs refused by the new kernel', presetScenario('rfcv1-ram-only', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
 ];
 
+/** Runs where a fault must break invariants: the ids expected, and nothing else. */
+const LUO_OFF = { faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] };
+const BROKEN: [string, Record<string, unknown>, string, number[]][] = [
+  ['converged-strict with LUO disabled: stalled vCPUs reset by INIT', presetScenario('converged-strict', LUO_OFF), 'vm-terminated', [8, 8]],
+  ['rfc-v0 with LUO disabled: a spin-waiting and a running Caretaker reset', presetScenario('rfc-v0-spin-wait', LUO_OFF), 'vm-terminated', [8, 8]],
+  ['rfcv1 with a stall and LUO disabled: the stalled job dies with its CPU', presetScenario('rfcv1-stall', LUO_OFF), 'vm-terminated', [8, 8]],
+  ['rfcv1 2-on-1 with LUO disabled: the queued job dies with the last CPU', presetScenario('rfcv1-2-on-1', LUO_OFF), 'vm-terminated', [8]],
+  ['classic with LUO disabled: nothing runs on a preserved CPU, the VM is lost', presetScenario('classic-baseline', LUO_OFF), 'vm-terminated', []],
+];
+
 describe('machines (model-based)', () => {
   for (const id of MACHINE_IDS) {
     it(`${id}: shortest paths keyed by transition cover every edge on a real actor`, () => {
@@ -53,7 +63,7 @@ describe('machines (model-based)', () => {
 
   it('the engine takes every transition of every machine across the presets (100% coverage)', () => {
     const seen = new Set<string>();
-    const runs = [...PRESETS.map((p) => runPreset(p.id)), ...EXTRA.map(([, raw]) => runRaw(raw))];
+    const runs = [...PRESETS.map((p) => runPreset(p.id)), ...EXTRA.map(([, raw]) => runRaw(raw)), ...BROKEN.map(([, raw]) => runRaw(raw))];
     for (const sim of runs) {
       for (const t of transitions(sim)) {
         const ent = sim.raw.st.ents.find((x) => x.name === t.entity)!;
@@ -80,6 +90,14 @@ describe('machines (model-based)', () => {
       const r = runRaw(raw).report();
       expect(r.outcome).toBe(outcome);
       expect(r.invariants.violations).toEqual([]);
+    });
+  }
+
+  for (const [name, raw, outcome, ids] of BROKEN) {
+    it(`${name}: ${outcome}, invariants ${ids.join(', ') || 'none'} broken`, () => {
+      const r = runRaw(raw).report();
+      expect(r.outcome).toBe(outcome);
+      expect(r.invariants.violations.map((v) => v.id)).toEqual(ids);
     });
   }
 

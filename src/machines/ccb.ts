@@ -12,7 +12,8 @@ export type CcbEvent =
   | { type: 'SPIN' }
   | { type: 'REATTACH' }
   | { type: 'STOP' }
-  | { type: 'RETIRE' };
+  | { type: 'RETIRE' }
+  | { type: 'INIT_RESET' };
 
 export const ccbMachine = setup({ types: { events: {} as CcbEvent } }).createMachine({
   id: 'ccb',
@@ -24,16 +25,17 @@ export const ccbMachine = setup({ types: { events: {} as CcbEvent } }).createMac
     },
     KVM_DETACHED: {
       description: "KVM_DETACHED (set at .preserve()): the Caretaker runs the guest alone with its own IDT, GDT and CR3; the pCPU is offline to the OS",
-      on: { SPIN: 'SPIN_WAIT', REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED' },
+      on: { SPIN: 'SPIN_WAIT', REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED', INIT_RESET: 'LOST' },
     },
     SPIN_WAIT: {
       description: 'a blocking exit: the Caretaker spins polling the CCB flag (TSC read for the telemetry) until it reads KVM_ATTACHED',
-      on: { REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED' },
+      on: { REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED', INIT_RESET: 'LOST' },
     },
     STOPPED: {
       description: 'kicked out of the guest to tear the VM down (kvm_vcpu_kick): exited, state saved, parked',
       on: { RETIRE: 'RETIRED' },
     },
+    LOST: { description: 'reset by INIT/SIPI from a new kernel that did not know this CPU was preserved (LUO disabled in that boot): gone without a known state', type: 'final' },
     RETIRED: { description: 'the VM was terminated; the Caretaker is gone with it', type: 'final' },
   },
 });

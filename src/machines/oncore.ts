@@ -12,7 +12,8 @@ export type CbEvent =
   | { type: 'CAS_STOP' }
   | { type: 'CAS_STOPPING' }
   | { type: 'PUBLISH_STOPPED' }
-  | { type: 'FAIL' };
+  | { type: 'FAIL' }
+  | { type: 'INIT_RESET' };
 
 /** `struct kvm_caretaker_cb_ser.state`: every change is a cmpxchg on KHO memory. */
 export const cbMachine = setup({ types: { events: {} as CbEvent } }).createMachine({
@@ -21,11 +22,11 @@ export const cbMachine = setup({ types: { events: {} as CbEvent } }).createMachi
   states: {
     PAUSED: {
       description: 'KVM_CARETAKER_PAUSED: arch_state is complete (after preserve, between quanta, after a stall)',
-      on: { CAS_RUN: 'RUNNING', CAS_STOP: 'STOPPED' },
+      on: { CAS_RUN: 'RUNNING', CAS_STOP: 'STOPPED', INIT_RESET: 'LOST' },
     },
     RUNNING: {
       description: 'KVM_CARETAKER_RUNNING: live on silicon; arch_state is stale',
-      on: { CAS_PAUSE: 'PAUSED', CAS_STOPPING: 'STOPPING', FAIL: 'FAILED' },
+      on: { CAS_PAUSE: 'PAUSED', CAS_STOPPING: 'STOPPING', FAIL: 'FAILED', INIT_RESET: 'LOST' },
     },
     STOPPING: {
       description: 'KVM_CARETAKER_STOPPING: a host asked for the vCPU back and kicked the CPU',
@@ -33,6 +34,7 @@ export const cbMachine = setup({ types: { events: {} as CbEvent } }).createMachi
     },
     STOPPED: { description: 'KVM_CARETAKER_STOPPED: the host owns the vCPU; arch_state is valid', type: 'final' },
     FAILED: { description: 'KVM_CARETAKER_FAILED: a fault in the preserved runtime; the VM is marked bugged', type: 'final' },
+    LOST: { description: 'the CPU running the job was reset by INIT/SIPI from a new kernel that did not know this CPU was preserved (LUO disabled in that boot): gone without a known state', type: 'final' },
   },
 });
 
@@ -46,7 +48,8 @@ export type CpuPreservedEvent =
   | { type: 'ADD_CPU' }
   | { type: 'STOP' }
   | { type: 'BOOT' }
-  | { type: 'WEDGE' };
+  | { type: 'WEDGE' }
+  | { type: 'INIT_RESET' };
 
 /** A pCPU under the prototype: Linux's hotplug view around `cpu_preserved_ser.state`. */
 export const cpuPreservedMachine = setup({ types: { events: {} as CpuPreservedEvent } }).createMachine({
@@ -61,7 +64,7 @@ export const cpuPreservedMachine = setup({ types: { events: {} as CpuPreservedEv
     },
     WORKLOAD: {
       description: 'CPU_PRESERVED_WORKLOAD: running oncore_cpu_schedule_loop()',
-      on: { DETACH_WORKLOAD: 'PARKED', SIGNAL_EXIT: 'EXITING', WEDGE: 'WEDGED' },
+      on: { DETACH_WORKLOAD: 'PARKED', SIGNAL_EXIT: 'EXITING', WEDGE: 'WEDGED', INIT_RESET: 'STOPPED' },
     },
     EXITING: { description: 'CPU_PRESERVED_EXITING: cpu_signal_exit() and a kick asked it to leave the park loop', on: { DEAD: 'DEAD' } },
     DEAD: { description: 'CPU_PRESERVED_DEAD: out of the loop; the host frees the stack, set_cpu_present(), add_cpu()', on: { ADD_CPU: 'ONLINE' } },
@@ -110,15 +113,15 @@ export const vcpuOncoreMachine = setup({ types: { events: {} as VcpuOncoreEvent 
     },
     CARETAKER_RUNNING: {
       description: 'cb RUNNING: on silicon under the Caretaker, on a preserved CPU',
-      on: { PAUSE: 'CARETAKER_PAUSED', STALL: 'STALLED', STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', FAIL: 'FAILED' },
+      on: { PAUSE: 'CARETAKER_PAUSED', STALL: 'STALLED', STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', FAIL: 'FAILED', TERMINATE: 'TERMINATED' },
     },
     CARETAKER_PAUSED: {
       description: 'cb PAUSED: serialized, between quanta or waiting on the runqueue',
-      on: { RUN: 'CARETAKER_RUNNING', STOP: 'STOPPED' },
+      on: { RUN: 'CARETAKER_RUNNING', STOP: 'STOPPED', TERMINATE: 'TERMINATED' },
     },
     STALLED: {
       description: 'ONCORE_EXIT_STALL: trapped on an exit the Caretaker cannot emulate, RIP kept; waits for reclaim',
-      on: { STOP: 'STOPPED' },
+      on: { STOP: 'STOPPED', TERMINATE: 'TERMINATED' },
     },
     STOPPED: { description: 'cb STOPPED: reclaimed by a host kernel; arch_state restored', on: { KVM_RUN: 'KVM_RUN', TERMINATE: 'TERMINATED' } },
     QUARANTINED: { description: 'the attach handshake timed out (-ETIMEDOUT): never forced', on: { TERMINATE: 'TERMINATED' } },

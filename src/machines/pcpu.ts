@@ -16,7 +16,8 @@ export type PcpuEvent =
   | { type: 'ADD_CPU' }
   | { type: 'STOP' }
   | { type: 'BOOT' }
-  | { type: 'WEDGE' };
+  | { type: 'WEDGE' }
+  | { type: 'INIT_RESET' };
 
 export const pcpuMachine = setup({ types: { events: {} as PcpuEvent } }).createMachine({
   id: 'pcpu',
@@ -32,7 +33,7 @@ export const pcpuMachine = setup({ types: { events: {} as PcpuEvent } }).createM
     },
     CARETAKER: {
       description: 'owned by a Caretaker: not present to Linux, skipped by smp_send_stop() and smp_init()',
-      on: { CARETAKER_PARKED: 'OFFLINE', WEDGE: 'WEDGED', UNISOLATE: 'ONLINE' },
+      on: { CARETAKER_PARKED: 'OFFLINE', WEDGE: 'WEDGED', UNISOLATE: 'ONLINE', INIT_RESET: 'STOPPED' },
     },
     STOPPED: {
       description: 'stopped by the outgoing kernel (smp_send_stop, VMXOFF); waits for the new kernel',

@@ -36,11 +36,11 @@ export const vcpuMachine = setup({ types: { events: {} as VcpuEvent } }).createM
     },
     ORPHANED_RUNNING: {
       description: 'runs under its Caretaker with no kernel: fastpath exits handled in place',
-      on: { BLOCK: 'ORPHANED_BLOCKED', ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING' },
+      on: { BLOCK: 'ORPHANED_BLOCKED', ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING', TERMINATE: 'TERMINATED' },
     },
     ORPHANED_BLOCKED: {
       description: 'hit an exit the Caretaker cannot handle: halted with the exit pending until adoption',
-      on: { ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING' },
+      on: { ATTACH: 'ADOPTING', REATTACH: 'ATTACHED_RUNNING', TERMINATE: 'TERMINATED' },
     },
     ADOPTING: {
       description: 'attach IPI → forced exit → known state → state restored into a kvm_vcpu',

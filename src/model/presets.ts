@@ -264,6 +264,27 @@ const BASE_PRESETS: Preset[] = [
   },
 ];
 
+const KEXEC_FAIL: Preset[] = [
+  {
+    id: 'kexec-fail-no-image',
+    summary: 'reboot(LINUX_REBOOT_CMD_KEXEC) fails before the freeze: the update is cancelled, nothing is lost',
+    scenario: scenario(
+      'Failed kexec: no kernel staged',
+      'mechanics.md §1.5: kernel_kexec() checks for a staged image before liveupdate_reboot(), so with no kexec_load the reboot returns -EINVAL with nothing frozen. The agent closes the sessions: each vCPU is adopted back by the old kernel (IPI, known state, add_cpu()) and runs on.',
+      { faults: [{ kind: 'kexec-fail', mode: 'no-image' }] },
+    ),
+  },
+  {
+    id: 'kexec-fail-luo-disabled',
+    summary: 'The new kernel boots with live update disabled: INIT/SIPI resets the preserved CPUs under their guests',
+    scenario: scenario(
+      'Failed kexec: LUO disabled in the new kernel',
+      'mechanics.md §1.5: if luo_early_startup() cannot use the LUO data, live update is off for that boot. The new kernel does not know CPUs 2-3 are preserved, so smp_init() sends them INIT/SIPI (invariant 8): each Caretaker is reset with its vCPU, and no VMM can retrieve the session: the VM is lost.',
+      { faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] },
+    ),
+  },
+];
+
 /** sysbench's exit mix without its rare EOI_INDUCED and NMI exits (they would stall in the prototype's gap). */
 const CPU_BOUND_NO_STALL = { profile: 'cpu-bound', rates: { EOI_INDUCED: 0, EXCEPTION_NMI: 0 } };
 
@@ -385,6 +406,15 @@ const RFCV1: Preset[] = [
     ),
   },
   {
+    id: 'rfcv1-kexec-fail',
+    summary: 'LUO disabled in the new kernel: the preserved CPUs are reset by INIT, every job dies',
+    scenario: scenario(
+      'Prototype (rfcv1): live update disabled after kexec',
+      'As kexec-fail-luo-disabled under the prototype: without the FLB the new kernel does not hide CPUs 2-3, smp_init() resets them, the oncore jobs and their cb die (LOST) and the VM cannot be retrieved.',
+      { design: 'rfcv1', faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] },
+    ),
+  },
+  {
     id: 'rfcv1-feature-mismatch',
     summary: 'No check before kexec: the new kernel refuses the handover at retrieve',
     scenario: scenario(
@@ -496,7 +526,7 @@ const ASYNC: Preset[] = [
 
 export const DEFAULT_PRESET = 'converged-idle';
 
-export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...RFCV1, ...RFCV0, ...ASYNC];
+export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...KEXEC_FAIL, ...RFCV1, ...RFCV0, ...ASYNC];
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

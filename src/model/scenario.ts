@@ -212,6 +212,18 @@ const faultSchema = s.union(
     ),
     s.object(
       {
+        kind: s.enumOf(['kexec-fail'], { description: 'the kexec does not deliver a working live update' }),
+        mode: s.enumOf(['no-image', 'luo-disabled'], {
+          description:
+            'no-image: reboot(LINUX_REBOOT_CMD_KEXEC) returns -EINVAL before anything is frozen (no kernel was staged) and the sessions are closed; luo-disabled: the new kernel boots but its LUO early start-up fails, so live update is off for this boot: preserved CPUs are not hidden from smp_init() and no session can be retrieved',
+          default: 'luo-disabled',
+          source: 'mechanics.md §1.5 (kernel_kexec(), luo_early_startup())',
+        }),
+      },
+      ['kind'],
+    ),
+    s.object(
+      {
         kind: s.enumOf(['vmm-slow-restart'], { description: 'the new VMM starts late' }),
         vm: name('the VM whose VMM is slow'),
         delay: s.duration({ description: 'extra start-up time', max: MAX_UNTIL }),
@@ -338,7 +350,8 @@ export type ResolvedFault =
   | { kind: 'madvise-free'; at: Ns; vm: string; touchAfter: Ns }
   | { kind: 'host-nmi' | 'host-mce'; at: Ns; cpu: number }
   | { kind: 'tsc-reset'; vm: string | null }
-  | { kind: 'vmm-slow-restart'; vm: string; delay: Ns };
+  | { kind: 'vmm-slow-restart'; vm: string; delay: Ns }
+  | { kind: 'kexec-fail'; mode: 'no-image' | 'luo-disabled' };
 
 export interface ResolvedScenario {
   version: 1;
@@ -450,6 +463,8 @@ function resolveFault(f: Obj): ResolvedFault {
     case 'host-nmi':
     case 'host-mce':
       return { kind: f.kind, at: dur(f.at, 0), cpu: f.cpu as number };
+    case 'kexec-fail':
+      return { kind: 'kexec-fail', mode: (f.mode as 'no-image' | 'luo-disabled' | undefined) ?? 'luo-disabled' };
     default:
       return { kind: 'vmm-slow-restart', vm: f.vm as string, delay: dur(f.delay, 0) };
   }

@@ -110,6 +110,7 @@ export class Engine {
       vms: [],
       vcpus: [],
       khoEnt: -1,
+      kexecFail: 'none',
       kho: [],
       ipis: [],
       phases: { preserve: null, kexec: null, newKernelUp: null, adopted: null, finish: null },

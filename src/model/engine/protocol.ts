@@ -212,6 +212,8 @@ export function buildWorld(e: Engine): void {
       for (const vm of st.vms) if (f.vm === null || f.vm === vm.name) vm.tscReset = true;
     } else if (f.kind === 'vmm-slow-restart') {
       for (const vm of st.vms) if (vm.name === f.vm) vm.slowRestart += f.delay;
+    } else if (f.kind === 'kexec-fail') {
+      st.kexecFail = f.mode;
     } else {
       push(st.q, f.at, Q.FAULT, i, 0);
     }
@@ -669,6 +671,13 @@ function tryReboot(e: Engine): void {
     if (e.stateOf(vm.oldVmm.ent) === 'PRESERVING' || vm.cancelling) return;
   }
   const k = st.kernels[0];
+  if (st.kexecFail === 'no-image') {
+    // kernel_kexec() checks for a staged image before liveupdate_reboot(): nothing was frozen
+    st.kexecRequested = false;
+    e.op(k, 'reboot(LINUX_REBOOT_CMD_KEXEC) = -EINVAL', 'no kernel was staged (kexec_load never ran); nothing was frozen');
+    for (const vm of st.vms) if (vm.session >= 0 && e.stateOf(vm.oldVmm.ent) === 'PRESERVED') startCancel(e, vm);
+    return;
+  }
   st.rebootAt = st.now;
   e.fire(k, 'REBOOT');
   e.op(k, 'reboot(LINUX_REBOOT_CMD_KEXEC)', 'kernel_kexec() → liveupdate_reboot()');
@@ -741,7 +750,9 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
       e.message(boot.ent, 'the boot CPU jumps into the new kernel image');
       e.op(k2, 'kho_populate()', 'the KHO tree from the old kernel');
       const hidden = st.pcpus.filter((p) => p.preserved).map((p) => p.id);
-      if (hidden.length) e.op(k2, 'cpu_preserved_flb_retrieve()', `CPUs ${hidden.join(',')} are preserved: not present`);
+      if (st.kexecFail === 'luo-disabled') {
+        e.op(k2, 'luo_early_startup() failed', 'the LUO data from the old kernel is not usable: live update is disabled for this boot; no preserved CPU is hidden, no session can be retrieved');
+      } else if (hidden.length) e.op(k2, 'cpu_preserved_flb_retrieve()', `CPUs ${hidden.join(',')} are preserved: not present`);
       // the boot timeline counts from the point of no return (walkthrough §2 steps 9–10)
       const since = st.now - st.phases.kexec!;
       e.at(Math.max(0, t.earlyBoot - since), Q.KERNEL, K.SMP_INIT, 0);
@@ -758,11 +769,15 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
         if (s === 'STOPPED') {
           e.check(INV.NO_SIPI_PRESERVED, !p.preserved, () => `smp_init() sent INIT/SIPI to preserved CPU ${p.id}`);
           e.sendIpi(BOOT_CPU, p.id, 'init-sipi', -1, t.initSipi);
+        } else if (p.preserved && st.kexecFail === 'luo-disabled') {
+          // with LUO off, the kernel does not know this CPU is preserved: INIT resets it under its guest
+          e.check(INV.NO_SIPI_PRESERVED, false, () => `smp_init() sent INIT/SIPI to preserved CPU ${p.id}: LUO is disabled in this boot, so the CPU was not hidden`);
+          e.sendIpi(BOOT_CPU, p.id, 'init-sipi', -1, t.initSipi);
         } else {
           e.check(INV.NO_SIPI_PRESERVED, p.preserved || s === 'OFFLINE', () => `CPU ${p.id} in ${s} at smp_init()`);
         }
       }
-      for (const vm of st.vms) if (vm.session >= 0 && e.stateOf(vm.session) === 'FROZEN') e.fire(vm.session, 'DESERIALIZE');
+      if (st.kexecFail !== 'luo-disabled') for (const vm of st.vms) if (vm.session >= 0 && e.stateOf(vm.session) === 'FROZEN') e.fire(vm.session, 'DESERIALIZE');
       return;
     }
     case K.AP_ONLINE: {
@@ -778,6 +793,11 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
       st.phases.newKernelUp = st.now;
       e.log.push(st.now, L.PHASE, k2, 2, e.log.str('newKernelUp'));
       for (const vm of st.vms) {
+        if (st.kexecFail === 'luo-disabled' && !vm.terminated && vm.session >= 0) {
+          e.message(vm.ent, 'no VMM can retrieve it: live update is disabled in this boot');
+          terminateVm(e, vm, 'its LUO session cannot be retrieved: live update is disabled in the new kernel');
+          continue;
+        }
         if (vm.terminated || vm.session < 0 || e.stateOf(vm.session) !== 'DESERIALIZED') continue;
         vm.newVmm = { ent: e.addEnt('vmm', `VMM′ ${vm.name}`, 'vmm'), pc: 0, prog: [], blocked: false };
         const prog: number[] = [OP.R_START, 0, OP.R_SESSION, 0];
@@ -841,7 +861,10 @@ export function ipiArrive(e: Engine, id: number): void {
       return;
     case 'init-sipi':
       if (ipi.vcpu >= 0) e.at(st.sc.timing.caretakerEntry, Q.VCPU, ipi.vcpu, V.ENTRY);
-      else e.at(st.sc.timing.apBringup, Q.KERNEL, K.AP_ONLINE, p.id);
+      else {
+        if (p.preserved) initResetPreserved(e, p.id);
+        e.at(st.sc.timing.apBringup, Q.KERNEL, K.AP_ONLINE, p.id);
+      }
       return;
     case 'guest':
       return;
@@ -863,6 +886,46 @@ export function ipiArrive(e: Engine, id: number): void {
       e.at(wait, Q.VCPU, v, V.FORCED_EXIT);
     }
   }
+}
+
+/**
+ * INIT/SIPI reaches a preserved CPU (LUO disabled in the new kernel): the CPU resets under its
+ * Caretaker; the guest state there is gone and its vCPUs with it. Under rfcv1 the running job
+ * dies with the CPU, and the session's queued jobs when its last CPU goes.
+ */
+function initResetPreserved(e: Engine, cpu: number): void {
+  const st = e.st;
+  const p = st.pcpus[cpu];
+  const lose = (v: number) => {
+    const vc = st.vcpus[v];
+    if (vc.executing) e.halt(v, `INIT: CPU ${cpu} reset under the Caretaker`);
+    if (e.stateOf(vc.ct) !== 'LOST') e.fire(vc.ct, 'INIT_RESET');
+    if (vc.job >= 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
+    e.fire(vc.ent, 'TERMINATE');
+    lostWithVm(e, v);
+    vc.handshake = null;
+    e.message(vc.ent, `lost: CPU ${cpu} was reset by INIT with the vCPU on it`);
+  };
+  e.fire(p.ent, 'INIT_RESET');
+  e.op(p.ent, 'INIT', `CPU ${cpu} resets: the Caretaker, its page tables and the guest state on it are gone`);
+  p.owner = 'nobody';
+  p.preserved = false;
+  if (st.sc.design === 'rfcv1') {
+    const vm = st.vms.find((x) => x.oncore?.cpus.includes(cpu));
+    if (vm) {
+      const gone = vm.oncore!.cpus.every((c) => !st.pcpus[c].preserved);
+      for (const v of vm.vcpus) {
+        const o = st.vcpus[v].oncore;
+        const s = e.stateOf(st.vcpus[v].ent);
+        if (!o || !['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'].includes(s)) continue;
+        if (gone || (o.onCpu === cpu && e.stateOf(st.vcpus[v].ct) === 'RUNNING')) lose(v);
+      }
+      if (gone) vm.oncore!.runq.length = 0;
+    }
+  } else if (p.vcpu >= 0) {
+    lose(p.vcpu);
+  }
+  p.vcpu = -1;
 }
 
 export function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach' | 'invalidate', by: number, cpu = e.st.vcpus[v].pcpu): void {

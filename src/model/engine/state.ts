@@ -274,6 +274,8 @@ export interface SimState {
   violations: InvariantViolation[];
   /** The operator asked for kexec; it waits for VMMs still preserving. */
   kexecRequested: boolean;
+  /** The kexec-fail fault: none, no kernel staged, or LUO disabled in the new kernel. */
+  kexecFail: 'none' | 'no-image' | 'luo-disabled';
   rebootAt: Ns;
   cancelled: boolean;
   ended: boolean;
