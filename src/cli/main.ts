@@ -1,16 +1,17 @@
 /**
- * The command line of design.md §4: run, presets, show, validate. Exit codes: 0 ran with no
+ * The command line of design.md §4: run, presets, show, validate, trace, import. Exit codes: 0 ran with no
  * invariant violated (or valid input), 1 an invariant was violated, 2 bad input (the message
  * names the file, the JSON path or line, and what was expected), 3 an internal error of the lab.
  */
-import { readFile } from 'node:fs/promises';
-import { parseJson } from '../base/jsonpos.ts';
 import { parseDuration } from '../base/time.ts';
-import { parseScenario, type ResolvedScenario } from '../model/scenario.ts';
+import type { ResolvedScenario } from '../model/scenario.ts';
 import { DEFAULT_PRESET, PRESETS, presetById } from '../model/presets.ts';
 import type { RunReport } from '../model/report.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { renderReport } from './table.ts';
+import { BadInput, loadScenario, resolveOrFail } from './load.ts';
+import { cmdTrace, TRACE_USAGE } from './trace.ts';
+import { cmdImport, IMPORT_USAGE } from './import.ts';
 import { compareDesigns, parseDesignList, renderCompare } from './compare.ts';
 
 export interface Io {
@@ -23,9 +24,10 @@ const USAGE = `usage: caretaker-lab <command>
   presets [--json]
   show <preset-id>
   validate <scenario.json>
+  ${TRACE_USAGE}
+  ${IMPORT_USAGE}
 `;
 
-class BadInput extends Error {}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
@@ -39,6 +41,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return cmdShow(rest, io);
       case 'validate':
         return await cmdValidate(rest, io);
+      case 'trace':
+        return await cmdTrace(rest, io);
+      case 'import':
+        return await cmdImport(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -46,7 +52,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.out(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new BadInput(`unknown command ${JSON.stringify(cmd)}; expected run, presets, show or validate`);
+        throw new BadInput(`unknown command ${JSON.stringify(cmd)}; expected run, presets, show, validate, trace or import`);
     }
   } catch (err) {
     if (err instanceof BadInput) {
@@ -100,36 +106,6 @@ function parseFlags(args: string[], allowed: string[]): Flags {
   return f;
 }
 
-/** Reads a scenario from a preset id or a file; every problem is BadInput naming where and what. */
-async function loadScenario(arg: string): Promise<{ raw: unknown; where: string }> {
-  const preset = presetById(arg);
-  if (preset) return { raw: structuredClone(preset.scenario), where: `preset ${arg}` };
-  const looksLikeFile = /[./\\]/.test(arg) || arg.endsWith('.json');
-  if (!looksLikeFile) throw new BadInput(`unknown preset ${JSON.stringify(arg)}; valid presets: ${PRESETS.map((p) => p.id).join(', ')}`);
-  let text: string;
-  try {
-    text = await readFile(arg, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInput(`${arg}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(e)})`);
-  }
-  const parsed = parseJson(text);
-  if (!parsed.ok) throw new BadInput(`${arg}: not valid JSON: ${parsed.error}`);
-  return { raw: parsed.value, where: arg };
-}
-
-function resolveOrFail(raw: unknown, where: string, flags?: Flags): ResolvedScenario {
-  const r = parseScenario(raw);
-  if (!r.ok) throw new BadInput(`${where}: invalid scenario\n${r.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
-  const sc = r.scenario;
-  if (flags?.seed !== null && flags?.seed !== undefined) sc.seed = flags.seed;
-  if (flags?.until !== null && flags?.until !== undefined) {
-    sc.until = flags.until;
-    sc.steps = sc.steps.filter((s) => s.at <= sc.until);
-  }
-  return sc;
-}
-
 export function runScenario(sc: ResolvedScenario): RunReport {
   const sim = new Simulation(sc);
   sim.runUntil(sc.until);
@@ -140,7 +116,7 @@ async function cmdRun(args: string[], io: Io): Promise<number> {
   const f = parseFlags(args, ['json', 'until', 'seed', 'compare']);
   if (f.positional.length !== 1) throw new BadInput(`run needs one scenario file or preset id, got ${f.positional.length}\n${USAGE}`);
   const { raw, where } = await loadScenario(f.positional[0]);
-  const sc = resolveOrFail(raw, where, f);
+  const sc = resolveOrFail(raw, where, { seed: f.seed, until: f.until });
   if (f.compare) {
     const cols = compareDesigns(sc, f.compare);
     if (cols.every((c) => 'error' in c)) throw new BadInput(`${where}: cannot run under any of ${f.compare.join(', ')}\n${cols.map((c) => `  ${c.design}: ${'error' in c ? c.error : ''}`).join('\n')}`);
