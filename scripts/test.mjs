@@ -2,6 +2,19 @@
 // "N passed, N failed" summed from both JSON reports. Exits non-zero on any failure or on zero tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A TCP port nobody listens on now, so a preview server left running elsewhere cannot collide. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 const reports = 'reports';
 rmSync(reports, { recursive: true, force: true });
@@ -16,7 +29,8 @@ if (only !== 'e2e') {
   if (s !== 0) failedRunners++;
 }
 if (only !== 'unit') {
-  const s = run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${reports}/playwright.json` });
+  const port = process.env.E2E_PORT ?? String(await freePort());
+  const s = run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: `${reports}/playwright.json`, E2E_PORT: port });
   if (s !== 0) failedRunners++;
 }
 
