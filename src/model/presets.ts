@@ -406,6 +406,20 @@ const RFCV1: Preset[] = [
     ),
   },
   {
+    id: 'rfcv1-llama-demo',
+    summary: 'The LLaMA demo: 4 vCPUs generate tokens through a 66 s kexec at about 99% of their speed',
+    scenario: scenario(
+      'Prototype (rfcv1): LLaMA demo through a 66 s kexec',
+      'orphanvm.md §7.4 and the Granite Rapids numbers: a 4-vCPU guest runs llama.cpp (Llama-3.2-1B Q4_K_M, 4 threads) on preserved CPUs 2-5 through a 66.10 s kexec reboot, generating 457 tokens in the gap at 28.8 tok/s against 29.1 before (99.0%), with no stalls. The guest is modelled CPU-bound (the sysbench exit mix, an ASSUMPTION: no exit data was published for the demo); the lab reports its progress in the gap.',
+      {
+        design: 'rfcv1',
+        vms: [{ name: 'vm0', vcpus: 4, pinning: [2, 3, 4, 5], memoryGiB: 4, devices: [PASSTHROUGH], workload: CPU_BOUND_NO_STALL }],
+        timing: { kexecGap: '66.1s' },
+        until: '70s',
+      },
+    ),
+  },
+  {
     id: 'rfcv1-kexec-fail',
     summary: 'LUO disabled in the new kernel: the preserved CPUs are reset by INIT, every job dies',
     scenario: scenario(
