@@ -1,7 +1,7 @@
 // The prototype as built (rfcv1) against walkthrough §3 and the scenarios of orphanvm.md §7.4,
 // each with the outcome the prototype's documents describe.
 import { describe, expect, it } from 'vitest';
-import { execChanges, firstEntry, runPreset, s, transitions } from './helpers.ts';
+import { execChanges, firstEntry, presetScenario, runPreset, runRaw, s, transitions } from './helpers.ts';
 import type { Simulation } from '../src/sim/simulation.ts';
 
 const gapGuest = (sim: Simulation, v: number) => {
@@ -183,5 +183,20 @@ describe('rfcv1, the LLaMA demo (orphanvm.md §7.4, Granite Rapids)', () => {
       expect(ran / s(66.1)).toBeGreaterThan(0.99);
     }
     expect(r.invariants.violations).toEqual([]);
+  });
+});
+
+describe('rfcv1 quantum timer per architecture (orphanvm.md §3)', () => {
+  const gapOf = (arch: string) => {
+    const r = runRaw(presetScenario('rfcv1-2-on-1', { host: { arch, cpus: 8, housekeeping: '0-1', features: { apicv: false, ipiv: false, avic: false, gicv41: false, postedInterrupts: true } } })).report();
+    return r.vcpus[0].gapExits;
+  };
+  it('VMX: a preemption-timer exit ends each quantum', () => {
+    expect(gapOf('intel-vmx').PREEMPTION_TIMER.fastpath).toBeGreaterThan(100);
+  });
+  it('SVM: no preemption timer; the host LAPIC timer under INTERCEPT_INTR (SVM_EXIT_INTR)', () => {
+    const g = gapOf('amd-svm');
+    expect(g.PREEMPTION_TIMER).toBeUndefined();
+    expect(g.EXTERNAL_INTERRUPT.fastpath).toBeGreaterThan(100);
   });
 });

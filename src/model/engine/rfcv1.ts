@@ -255,9 +255,11 @@ export function oncoreNext(e: Engine, a: number, b: number): void {
         else vc.oncore.yields++; // the fast path: nobody waits, the same job continues
         return;
       }
-      // the quantum timer: a VMX preemption timer exit (LAPIC timer on SVM, EL2 timer on arm64);
+      // the quantum timer (orphanvm.md §3): the VMX preemption timer (exit 0x34); on SVM the host
+      // LAPIC timer under INTERCEPT_INTR (SVM_EXIT_INTR); on arm64 the EL2 physical timer (an IRQ);
       // charged to the vCPU only when it goes on running
-      e.extraExit(a, X.PREEMPTION_TIMER, Disp.FASTPATH, e.st.dispCost[Disp.FASTPATH], !others);
+      const quantumExit = e.st.sc.host.arch === 'amd-svm' ? X.EXTERNAL_INTERRUPT : X.PREEMPTION_TIMER;
+      e.extraExit(a, quantumExit, Disp.FASTPATH, e.st.dispCost[Disp.FASTPATH], !others);
       if (others) deschedule(e, a, 'QUANTUM_EXPIRED');
       else {
         vc.oncore.tickless = true;
