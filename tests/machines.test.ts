@@ -17,6 +17,7 @@ const EXTRA: [string, Record<string, unknown>, string][] = [
   ['rfcv1: cancel while 8 jobs share a CPU, some never run', presetScenario('rfcv1-8-on-1', { steps: [{ at: '1s', action: 'preserve' }, { at: '1.1s', action: 'cancel' }], until: '2s' }), 'cancelled'],
   ['rfcv1: a VM left out of the update', presetScenario('vm-left-behind', { design: 'rfcv1' }), 'vm-terminated'],
   ['rfc-v0: a spin-waiting vCPU kicked out of its Caretaker for a terminated VM', presetScenario('rfc-v0-spin-wait', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
+  ['design-v2: a machine check fails the Caretaker; the VM is marked bugged at retrieve', presetScenario('design-v2-kexec', { faults: [{ kind: 'host-mce', at: '5s', cpu: 2 }] }), 'vm-terminated'],
   ['rfcv1: RAM-only vCPUs refused by the new kernel', presetScenario('rfcv1-ram-only', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
 ];
 
@@ -27,6 +28,7 @@ const BROKEN: [string, Record<string, unknown>, string, number[]][] = [
   ['rfc-v0 with LUO disabled: a spin-waiting and a running Caretaker reset', presetScenario('rfc-v0-spin-wait', LUO_OFF), 'vm-terminated', [8, 8]],
   ['rfcv1 with a stall and LUO disabled: the stalled job dies with its CPU', presetScenario('rfcv1-stall', LUO_OFF), 'vm-terminated', [8, 8]],
   ['rfcv1 2-on-1 with LUO disabled: the queued job dies with the last CPU', presetScenario('rfcv1-2-on-1', LUO_OFF), 'vm-terminated', [8]],
+  ['design-v2 with LUO disabled: the staged vCPUs are lost with their CPUs', presetScenario('design-v2-kexec', LUO_OFF), 'vm-terminated', [8, 8]],
   ['classic with LUO disabled: nothing runs on a preserved CPU, the VM is lost', presetScenario('classic-baseline', LUO_OFF), 'vm-terminated', []],
 ];
 

@@ -11,6 +11,7 @@ import { vcpuMachine } from './vcpu.ts';
 import { pcpuMachine } from './pcpu.ts';
 import { vmmMachine } from './vmm.ts';
 import { ccbMachine } from './ccb.ts';
+import { attachmentMachine } from './attachment.ts';
 import { vcpuAsyncMachine, vmmAsyncMachine } from './async.ts';
 import { cbMachine, cpuPreservedMachine, oncoreJobMachine, vcpuOncoreMachine } from './oncore.ts';
 
@@ -27,6 +28,7 @@ export const MACHINES = {
   oncoreJob: oncoreJobMachine,
   vcpuOncore: vcpuOncoreMachine,
   ccb: ccbMachine,
+  attachment: attachmentMachine,
   vcpuAsync: vcpuAsyncMachine,
   vmmAsync: vmmAsyncMachine,
 } as const satisfies Record<string, AnyStateMachine>;

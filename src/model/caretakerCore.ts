@@ -62,7 +62,8 @@ export function attachedDisposition(kind: number, c: CoreConfig): Disp {
  * (rfc-thread.md M10). A blocking exit stalls the vCPU until a kernel adopts it.
  */
 export function gapDisposition(kind: number, c: CoreConfig): Disp {
-  if (c.design === 'rfcv1') return prototypeGapDisposition(kind, c);
+  // DESIGN_V2 runs the same preserved runtime; its exit table is taken to be the prototype's (ASSUMPTION)
+  if (c.design === 'rfcv1' || c.design === 'design-v2') return prototypeGapDisposition(kind, c);
   if (c.design === 'rfc-v0') return rfcGapDisposition(kind, c);
   if (c.design === 'async-run') {
     // no kernel gap, only a VMM gap: the kernel handles its exits; one that needs the VMM waits for the new one

@@ -42,6 +42,7 @@ const CFG = (arch: CoreConfig['arch'], ipiVirt: boolean, design = 'converged'): 
 const GAP_DESIGNS: { design: string; title: string; gap: string; source: string }[] = [
   { design: 'converged', title: 'The thread\'s Caretaker', gap: 'a detached vCPU under its Caretaker, default `fastpath` policy (`strict` makes every gap exit but HLT/PAUSE/MWAIT stall)', source: 'mechanics.md §3.3, rfc-thread.md Phase F, walkthrough §5 (converged)' },
   { design: 'rfcv1', title: 'The prototype', gap: 'an `oncore` job under the prototype\'s Caretaker (its per-platform exit table)', source: 'orphanvm.md §3, walkthrough §5 (rfcv1)' },
+  { design: 'design-v2', title: "The prototype's DESIGN_V2", gap: 'a caretaker_job under the same preserved runtime (its exit table taken to be the prototype\'s: ASSUMPTION)', source: 'orphanvm.md §1.3e, §3' },
   { design: 'rfc-v0', title: 'The original RFC', gap: 'a vCPU detached in place; a blocking exit spin-waits on the CCB flag', source: 'rfc-thread.md Phase F [RFC], walkthrough §5 (rfc-v0)' },
   { design: 'async-run', title: 'KVM_RUN_ASYNC', gap: 'a vCPU in its vhost_task while no VMM holds the fds (the kernel is alive)', source: 'rfc-thread.md M8, M9' },
 ];

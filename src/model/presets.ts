@@ -538,9 +538,58 @@ const ASYNC: Preset[] = [
   },
 ];
 
+/** The prototype's older DESIGN_V2 (orphanvm.md §1.3e) under `design-v2`: the ATTACHING / NMI-kick protocol. */
+const DESIGN_V2: Preset[] = [
+  {
+    id: 'design-v2-kexec',
+    summary: "DESIGN_V2 through kexec: each vCPU is taken back by ATTACHING and a kick, while the others run on",
+    scenario: scenario(
+      'DESIGN_V2: ATTACHING and a kick per vCPU',
+      "orphanvm.md §1.3e: the outgoing KVM stages each vCPU (attachment_state DETACHED) on preserved CPUs 2-3. In the new kernel each vcpufd retrieve sets ATTACHING and kicks the job's CPU; the Caretaker syncs the vCPU, sets ATTACHED and leaves its loop. Unlike RFCv1 there is no detach_workload at vmfd retrieve, so each vCPU runs until its own retrieve.",
+      { design: 'design-v2' },
+    ),
+  },
+  {
+    id: 'design-v2-4-on-2',
+    summary: 'DESIGN_V2 with four vCPUs on two CPUs: a queued job is synced by the CPU that gets the kick',
+    scenario: scenario(
+      'DESIGN_V2: 4 vCPUs on 2 pCPUs',
+      'Four CPU-bound vCPUs time-slice CPUs 2-3 (10 ms caretaker.quantum_ms). At retrieve a job that is waiting on the runqueue is synced by the kicked CPU without running again; a running one exits first.',
+      { design: 'design-v2', vms: [{ name: 'vm0', vcpus: 4, pinning: [2, 3, 2, 3], devices: [PASSTHROUGH], workload: CPU_BOUND_NO_STALL }] },
+    ),
+  },
+  {
+    id: 'design-v2-cancel',
+    summary: 'DESIGN_V2 cancelled before kexec: jobs CANCELING, a kick, ATTACHED again',
+    scenario: scenario(
+      'DESIGN_V2: cancel before kexec',
+      'orphanvm.md §1.3e: a cancel marks each caretaker_job CANCELING and kicks its CPU, polling up to 20 s in 100 µs steps with a re-kick every 5 ms; the job dies, the vCPU is synced back into its kvm_vcpu and the CPUs return.',
+      { design: 'design-v2', steps: [{ at: '1s', action: 'preserve' }, { at: '2.5s', action: 'cancel' }], until: '4s' },
+    ),
+  },
+  {
+    id: 'design-v2-lost-kick',
+    summary: 'DESIGN_V2 loses the attach kick to CPU 3: the re-kick comes 5 ms later (RFCv1: 1 ms)',
+    scenario: scenario(
+      'DESIGN_V2: a lost attach kick',
+      'The first ATTACHING kick to CPU 3 is lost; DESIGN_V2 re-kicks every 5 ms (KVM_CARETAKER_ATTACH_TIMEOUT_US 2 s), so vCPU1 is synced 5 ms late and adoption moves by as much.',
+      { design: 'design-v2', faults: [{ kind: 'drop-ipi', at: '9s', cpu: 3, purpose: 'attach' }] },
+    ),
+  },
+  {
+    id: 'design-v2-wedged-cpu',
+    summary: 'DESIGN_V2 with CPU 3 wedged: 400 kicks over 2 s, then -ETIMEDOUT',
+    scenario: scenario(
+      'DESIGN_V2: wedged pCPU',
+      'CPU 3 wedges in the gap. Its vCPU never answers ATTACHING: the new kernel re-kicks every 5 ms for 2 s, then quarantines it and the VM is terminated.',
+      { design: 'design-v2', faults: [{ kind: 'wedge-cpu', at: '5s', cpu: 3 }] },
+    ),
+  },
+];
+
 export const DEFAULT_PRESET = 'converged-idle';
 
-export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...KEXEC_FAIL, ...RFCV1, ...RFCV0, ...ASYNC];
+export const PRESETS: readonly Preset[] = [...BASE_PRESETS, ...KEXEC_FAIL, ...RFCV1, ...DESIGN_V2, ...RFCV0, ...ASYNC];
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -13,7 +13,10 @@ import { PROFILE_IDS, profileById } from './workloads.ts';
 
 export const SCENARIO_VERSION = 1;
 /** Designs this engine runs. design.md §1 lists the rest; they arrive with their issue. */
-export const DESIGNS = ['classic', 'converged', 'rfcv1', 'rfc-v0', 'async-run'] as const;
+export const DESIGNS = ['classic', 'converged', 'rfcv1', 'design-v2', 'rfc-v0', 'async-run'] as const;
+
+/** Designs built on the prototype's preserved CPUs and oncore scheduler (M vCPUs may share N pCPUs). */
+export const ONCORE_DESIGNS: readonly string[] = ['rfcv1', 'design-v2'];
 export type DesignId = (typeof DESIGNS)[number];
 
 export const STEP_ACTIONS = ['preserve', 'kexec', 'cancel'] as const;
@@ -526,7 +529,7 @@ function resolveVm(v: Obj, i: number, sc: ResolvedScenario, used: Map<number, { 
     const who = `${v.name as string} vCPU ${k}`;
     const prev = used.get(p);
     // rfcv1 time-slices M vCPUs of one VM on its N preserved pCPUs: sharing within a VM is fine
-    const sameSession = sc.design === 'rfcv1' && prev?.caretaker && prev.vm === i;
+    const sameSession = ONCORE_DESIGNS.includes(sc.design) && prev?.caretaker && prev.vm === i;
     // kvm_vcpu_luo_preserve(): a preserved vCPU needs an isolated pCPU that no other session or VM runs on
     if (caretaker) {
       const err = preserveVcpuCheck(p, sc.host.housekeeping, prev && !sameSession ? new Map([[p, prev.who]]) : new Map());

@@ -11,6 +11,7 @@ const DESIGN_LABEL: Record<DesignId, string> = {
   converged: "The thread's Caretaker (converged)",
   rfcv1: 'The prototype as built (rfcv1)',
   classic: 'Live update today (classic)',
+  'design-v2': "The prototype's DESIGN_V2 (design-v2)",
   'rfc-v0': 'The original RFC (rfc-v0)',
   'async-run': 'A VMM upgrade without kexec (async-run)',
 };

@@ -29,6 +29,11 @@ export const CONCEPTS = {
     text: 'Built into KVM, it is the non-preemptible part of vcpu_enter_guest(). At live update its pCPU is taken from Linux and it runs the guest alone, with its own IDT, GDT, page tables and stack, until a kernel adopts the vCPU.',
     source: 'rfc-thread.md M6, M10–M12',
   },
+  'design-v2': {
+    title: "The prototype's DESIGN_V2 (design-v2)",
+    text: "An older write-up of the prototype: the same preserved CPUs and job scheduler, but the CCB's attachment_state is the handshake. The outgoing KVM sets DETACHED; a retrieve sets ATTACHING and kicks the job's CPU (an NMI, again every 5 ms, 2 s timeout); the Caretaker syncs the vCPU and sets ATTACHED. A cancel marks the job CANCELING (20 s budget). No cmpxchg reclaim and no whole-VM park at vmfd retrieve.",
+    source: 'orphanvm.md §1.3e, §7.3',
+  },
   'rfc-v0': {
     title: 'The original RFC (rfc-v0)',
     text: "M1 installed a Caretaker in every vCPU's exit path at VM creation (KVM_SET_CARETAKER) and kept it there. PRESERVE_FD flips the CCB flag to KVM_DETACHED and takes the pCPU from the OS in place; a blocking exit spin-waits on the flag; RETRIEVE_FD flips it back under the running vCPU. No known state and no feature negotiation: the thread replaced this with synchronous detach and attach handshakes.",

@@ -57,6 +57,8 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
       return state === 'SUSPENDED' ? 'classic' : 'async-run';
     case 'vmmAsync':
       return 'async-run';
+    case 'attachment':
+      return 'design-v2';
     case 'ccb':
       return state === 'SPIN_WAIT' ? 'stall' : 'rfc-v0';
     case 'oncoreJob':

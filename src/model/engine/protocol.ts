@@ -86,9 +86,14 @@ export const VCPU_RESUME = V.RESUME;
 /** vCPU machine state names per design: the thread's vcpu machine, or the prototype's vcpuOncore. */
 export function vcpuStates(e: Engine) {
   if (e.st.sc.design === 'async-run') return { attached: 'KVM_RUN', suspended: 'SUSPENDED', adopted: 'KVM_RUN', custody: [] as string[] };
-  return e.st.sc.design === 'rfcv1'
+  return isOncore(e)
     ? { attached: 'KVM_RUN', suspended: 'PAUSED_IN_VMM', adopted: 'STOPPED', custody: ['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'] }
     : { attached: 'ATTACHED_RUNNING', suspended: 'SUSPENDED', adopted: 'ADOPTED', custody: ['ORPHANED_RUNNING', 'ORPHANED_BLOCKED'] };
+}
+
+/** The prototype's machinery runs this design: preserved CPUs, oncore jobs (rfcv1, design-v2). */
+export function isOncore(e: Engine): boolean {
+  return e.st.sc.design === 'rfcv1' || e.st.sc.design === 'design-v2';
 }
 
 /** The pCPU a vCPU runs on: under a kernel its thread's CPU; in the gap its pin, or under rfcv1 its job's CPU (jobs migrate). */
@@ -111,7 +116,7 @@ export function buildWorld(e: Engine): void {
   const sc = st.sc;
   st.kernels.push(e.addEnt('kernel', 'K (old kernel)', 'kernel', 'RUNNING'));
   st.khoEnt = e.addEnt('kho', 'KHO', 'kho');
-  const oncore = sc.design === 'rfcv1';
+  const oncore = isOncore(e);
   for (let c = 0; c < sc.host.cpus; c++) {
     st.pcpus.push({
       ent: e.addEnt('pcpu', `CPU ${c}`, oncore ? 'cpuPreserved' : 'pcpu'),
@@ -314,7 +319,7 @@ function hostException(e: Engine, fi: number, kind: 'host-nmi' | 'host-mce', cpu
     e.message(p.ent, "the Caretaker's NMI vector returns (iretq): nothing lost");
     return;
   }
-  if (st.sc.design === 'rfcv1') return R.failOncore(e, v);
+  if (isOncore(e)) return R.failOncore(e, v);
   if (!vc.executing) {
     e.message(p.ent, 'the machine check finds the vCPU already stopped');
     return;
@@ -492,7 +497,13 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.R_FINISH_ONCORE:
       return t.finish;
     case OP.R_CPU_UNPRESERVE:
-      return R.unpreserveCpu(e, vm, arg, 1) ? BLOCK : 0;
+    case OP.C_CPU:
+      // the CPUs wait for vCPUs still being stopped (the VMM is resumed when each is restored)
+      if (R.vcpusBeingStopped(e, vm)) {
+        m.pc -= 2;
+        return BLOCK;
+      }
+      return R.unpreserveCpu(e, vm, arg, op === OP.R_CPU_UNPRESERVE ? 1 : 0) ? BLOCK : 0;
     case OP.R_FINISHED:
       e.fire(vm.session, 'FINISH');
       khoFreeVm(e, vm);
@@ -515,8 +526,6 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       if (st.vcpus[v].ct < 0 || e.stateOf(st.vcpus[v].ct) === 'STOPPED') return 0;
       return R.reclaimVcpu(e, vm, arg, 0) ? BLOCK : 0;
     }
-    case OP.C_CPU:
-      return R.unpreserveCpu(e, vm, arg, 0) ? BLOCK : 0;
     case OP.P_DONE:
       e.fire(m.ent, 'PRESERVED');
       if (vm.cancelRequested) startCancel(e, vm);
@@ -532,7 +541,8 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       e.fire(vm.session, 'RETRIEVE');
       if (e.stateOf(st.khoEnt) === 'HANDED_OVER') e.fire(st.khoEnt, 'RESTORE');
       e.op(m.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD', vm.oncore ? 'vmfd (LUO_VM_TOKEN), guest_memfd (LUO_RAM_TOKEN), state (LUO_STATE_TOKEN), CPU tokens (closed)' : 'memfd, vmfd');
-      if (vm.oncore) R.detachWorkload(e, vm, 1); // kvm_caretaker_vm_pre_retrieve(): the guest stops here
+      // kvm_caretaker_vm_pre_retrieve(): the guest stops here (RFCv1; DESIGN_V2 takes each vCPU at its own retrieve)
+      if (vm.oncore && st.sc.design === 'rfcv1') R.detachWorkload(e, vm, 1);
       khoRead(e, `mem:${vm.name}`);
       khoRead(e, `luo:${vm.name}`);
       if (vm.caretaker) khoRead(e, `pt:${vm.name}`);
@@ -702,7 +712,7 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
     case K.FREEZE_DONE: {
       const k = st.kernels[0];
       // the prototype checks nothing before the point of no return: its mismatches surface at retrieve
-      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr' && st.sc.design !== 'rfcv1' && st.sc.design !== 'rfc-v0');
+      const bad = st.vms.filter((vm) => vm.session >= 0 && vm.mismatch === 'before-ponr' && !isOncore(e) && st.sc.design !== 'rfc-v0');
       if (bad.length) {
         // step 8 fails: the feature check against the staged kernel refuses the handover
         e.op(k, 'liveupdate_reboot() = -EOPNOTSUPP', `feature check failed for ${bad.map((v) => v.name).join(', ')}: the staged kernel lacks features the preserved state needs`);
@@ -880,7 +890,7 @@ export function ipiArrive(e: Engine, id: number): void {
         e.message(p.ent, 'a kick after the forced exit: nothing to do');
         return;
       }
-      if (st.sc.design === 'rfcv1') return R.reclaimKickArrived(e, v);
+      if (isOncore(e)) return R.reclaimKickArrived(e, v);
       // the forced exit happens once any exit in progress is finished
       const wait = Math.max(0, st.hot.busyUntil[v] - st.now);
       e.at(wait, Q.VCPU, v, V.FORCED_EXIT);
@@ -910,7 +920,7 @@ function initResetPreserved(e: Engine, cpu: number): void {
   e.op(p.ent, 'INIT', `CPU ${cpu} resets: the Caretaker, its page tables and the guest state on it are gone`);
   p.owner = 'nobody';
   p.preserved = false;
-  if (st.sc.design === 'rfcv1') {
+  if (isOncore(e)) {
     const vm = st.vms.find((x) => x.oncore?.cpus.includes(cpu));
     if (vm) {
       const gone = vm.oncore!.cpus.every((c) => !st.pcpus[c].preserved);
@@ -918,7 +928,7 @@ function initResetPreserved(e: Engine, cpu: number): void {
         const o = st.vcpus[v].oncore;
         const s = e.stateOf(st.vcpus[v].ent);
         if (!o || !['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'].includes(s)) continue;
-        if (gone || (o.onCpu === cpu && e.stateOf(st.vcpus[v].ct) === 'RUNNING')) lose(v);
+        if (gone || (o.onCpu === cpu && R.jobRunning(e, v))) lose(v);
       }
       if (gone) vm.oncore!.runq.length = 0;
     }
@@ -934,7 +944,17 @@ export function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach
   const gen = st.hsSeq++;
   vc.handshake = { purpose, gen, startedAt: st.now, kicks: 1, forced: false, timerArmed: true, done: false, by, cpu };
   e.sendIpi(BOOT_CPU, cpu, purpose, v, st.sc.timing.ipi, gen);
-  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
+  e.at(rekickNs(e), Q.TIMEOUT, v, gen);
+}
+
+/** DESIGN_V2 re-kicks every 5 ms and gives a cancel 20 s (orphanvm.md §1.3e, §7.3); the others as timed. */
+const V2_REKICK = 5_000_000;
+const V2_CANCEL_TIMEOUT = 20_000_000_000;
+function rekickNs(e: Engine): number {
+  return e.st.sc.design === 'design-v2' ? V2_REKICK : e.st.sc.timing.attachRekick;
+}
+function handshakeLimitNs(e: Engine, by: number): number {
+  return e.st.sc.design === 'design-v2' && by === 0 ? V2_CANCEL_TIMEOUT : e.st.sc.caretaker.attachTimeout;
 }
 
 /**
@@ -947,7 +967,7 @@ export function handshakeTimeout(e: Engine, v: number, gen: number): void {
   const hs = vc.handshake;
   if (!hs || hs.done || hs.gen !== gen) return;
   hs.timerArmed = false;
-  if (st.now - hs.startedAt >= st.sc.caretaker.attachTimeout) {
+  if (st.now - hs.startedAt >= handshakeLimitNs(e, hs.by)) {
     if (hs.purpose === 'attach') return quarantine(e, v);
     if (hs.purpose === 'invalidate') {
       e.message(vc.ent, `CPU ${vc.pcpu} never acknowledged the invalidation: the MMU notifier gives up and the pages stay mapped`);
@@ -957,7 +977,7 @@ export function handshakeTimeout(e: Engine, v: number, gen: number): void {
   }
   hs.kicks++;
   e.sendIpi(BOOT_CPU, hs.cpu, hs.purpose, v, st.sc.timing.ipi, gen);
-  e.at(st.sc.timing.attachRekick, Q.TIMEOUT, v, gen);
+  e.at(rekickNs(e), Q.TIMEOUT, v, gen);
   hs.timerArmed = true;
 }
 
@@ -1233,6 +1253,8 @@ function quarantine(e: Engine, v: number): void {
     lostWithVm(e, v);
   }
   afterTerminationStop(e, vm);
+  // the prototype's VMM goes on to give the other CPUs back
+  if (vm.oncore) vmmResume(e, vm, by ? 1 : 0);
 }
 
 /** A terminated VM: every vCPU is stopped (orphaned ones by an attach IPI first) and reported. */
@@ -1306,7 +1328,7 @@ function consumeRing(e: Engine, v: number, by: number): void {
 
 /** A blocking exit in the gap: the vCPU halts with the exit pending until a kernel adopts it. */
 export function stall(e: Engine, v: number, kind: number): void {
-  if (e.st.sc.design === 'rfcv1') return R.stallOncore(e, v, kind);
+  if (isOncore(e)) return R.stallOncore(e, v, kind);
   if (e.st.sc.design === 'rfc-v0') return R0.spinWait(e, v, kind);
   if (e.st.sc.design === 'async-run') return AR.blockAsync(e, v, kind);
   const st = e.st;
@@ -1452,7 +1474,7 @@ function madviseFree(e: Engine, fi: number): void {
   const detached = vm.vcpus.filter((v) => inCustody(e, v));
   vm.freePendingFault = fi;
   for (const v of vm.vcpus) st.vcpus[v].invalidated = false;
-  if (detached.length && st.sc.design === 'rfcv1') {
+  if (detached.length && isOncore(e)) {
     // the open hazard the prototype documents (orphanvm.md §6): no notifier kick for preserved vCPUs
     e.op(st.kernels[0], 'kvm_mmu_notifier_invalidate_range_start()', 'zap SPTEs; the prototype sends no kick to preserved vCPUs (an open hazard)');
   } else if (detached.length && st.sc.design === 'rfc-v0') {

@@ -5,6 +5,12 @@
  * `cb->state` moves by compare-and-swap; at vmfd retrieve every CPU's workload is detached, and
  * each vcpufd retrieve reclaims its vCPU — fast (PAUSED→STOPPED, no IPI) or slow (STOPPING, NMI
  * kick, serialize, STOPPED); CPUs come back at FINISH, before KVM_RUN.
+ *
+ * `design-v2` (DESIGN_V2, orphanvm.md §1.3e) runs on the same code with its own handshake: the
+ * CCB's attachment_state goes DETACHED at staging; a retrieve or a cancel sets ATTACHING and kicks
+ * the job's CPU (again every 5 ms; 2 s to attach, 20 s to cancel); the Caretaker syncs the vCPU,
+ * sets ATTACHED and the CPU goes on with its other jobs. No cmpxchg reclaim, no detach_workload at
+ * vmfd retrieve, and CPUs stay PARKED until a job exists.
  */
 import { EngineBug } from '../../base/assert.ts';
 import { L } from '../eventlog.ts';
@@ -32,6 +38,18 @@ export const ONC = {
 } as const;
 
 const BOOT_CPU = 0;
+
+/** DESIGN_V2 rather than RFCv1. */
+const isV2 = (e: Engine) => e.st.sc.design === 'design-v2';
+
+/** The vCPU's control block lets a CPU run it: cb PAUSED (RFCv1), attachment_state DETACHED (DESIGN_V2). */
+const runnableCb = (e: Engine, ct: number) => e.stateOf(ct) === (isV2(e) ? 'DETACHED' : 'PAUSED');
+
+/** The job is on silicon: cb RUNNING (RFCv1), or its oncore job RUNNING (DESIGN_V2, whose CCB does not track it). */
+export const jobRunning = (e: Engine, v: number) => (isV2(e) ? e.stateOf(e.st.vcpus[v].job) === 'RUNNING' : e.stateOf(e.st.vcpus[v].ct) === 'RUNNING');
+
+/** The control block says the host owns the vCPU again. */
+const cbReclaimed = (e: Engine, ct: number) => e.stateOf(ct) === (isV2(e) ? 'ATTACHED' : 'STOPPED');
 
 /** The session (VM) whose pool a pCPU belongs to, or null. */
 function sessionOf(e: Engine, pcpu: number): VmRec | null {
@@ -69,9 +87,12 @@ function cpuParked(e: Engine, cpu: number): void {
   p.preserved = true;
   e.op(p.ent, 'set_cpu_present(false)', 'parked in cpu_preserved_park_loop() on a KHO stack; hidden from smp_send_stop() and smp_init()');
   khoPreserve(e, `cpu:${cpu}`, 'caretaker', `CPU ${cpu}: cpu_preserved_ser, stack and session address space`, 16 * 1024);
-  // RFCv1 attaches the scheduler at once: the CPU idles in oncore_cpu_schedule_loop()
-  e.fire(p.ent, 'ATTACH_WORKLOAD');
-  e.op(p.ent, 'oncore_sched_cpu_worker()', 'CPU_PRESERVED_WORKLOAD with an empty runqueue');
+  // RFCv1 attaches the scheduler at once: the CPU idles in oncore_cpu_schedule_loop();
+  // DESIGN_V2 (RFCv2 todo 1) keeps it PARKED until a job is activated
+  if (!isV2(e)) {
+    e.fire(p.ent, 'ATTACH_WORKLOAD');
+    e.op(p.ent, 'oncore_sched_cpu_worker()', 'CPU_PRESERVED_WORKLOAD with an empty runqueue');
+  }
   if (p.wedgeArmed) wedge(e, cpu);
   vmmResume(e, vm, 0);
 }
@@ -97,10 +118,23 @@ function activate(e: Engine, v: number): void {
   const vc = st.vcpus[v];
   const vm = st.vms[vc.vm];
   const name = e.vcpuName(v);
-  vc.ct = e.addEnt('caretaker', `cb ${name}`, 'cb');
-  e.op(vc.ct, 'kvm_arch_vcpu_luo_preserve()', `kvm_vcpu_arch_ser serialized; HOST_RIP/HOST_CR3 retargeted; cb = {PAUSED, pcpu ${vc.oncore!.preferredCpu}, vcpu ${vc.index}}`);
+  if (isV2(e)) {
+    vc.ct = e.addEnt('caretaker', `ccb ${name}`, 'attachment');
+    e.fire(vc.ct, 'DETACH');
+    e.op(vc.ct, 'attachment_state = CARETAKER_KVM_DETACHED', `staged by the outgoing KVM; caretaker_job for CPU ${vc.oncore!.preferredCpu}`);
+  } else {
+    vc.ct = e.addEnt('caretaker', `cb ${name}`, 'cb');
+    e.op(vc.ct, 'kvm_arch_vcpu_luo_preserve()', `kvm_vcpu_arch_ser serialized; HOST_RIP/HOST_CR3 retargeted; cb = {PAUSED, pcpu ${vc.oncore!.preferredCpu}, vcpu ${vc.index}}`);
+  }
   vc.job = e.addEnt('job', `job ${name}`, 'oncoreJob');
-  e.op(vc.job, 'oncore_session_activate_job()', 'RUNNABLE at the tail of the runqueue; kick every CPU of the session');
+  e.op(vc.job, isV2(e) ? 'caretaker_session_activate_job()' : 'oncore_session_activate_job()', 'RUNNABLE at the tail of the runqueue; kick every CPU of the session');
+  for (const cpu of vm.oncore!.cpus) {
+    const p = st.pcpus[cpu];
+    if (isV2(e) && e.stateOf(p.ent) === 'PARKED') {
+      e.fire(p.ent, 'ATTACH_WORKLOAD');
+      e.op(p.ent, 'caretaker_sched_cpu_worker()', 'the first job exists: CPU_PRESERVED_WORKLOAD');
+    }
+  }
   vm.oncore!.runq.push(v);
   syncYieldHooks(e, vm);
   for (const cpu of vm.oncore!.cpus) e.sendIpi(BOOT_CPU, cpu, 'kick', v, st.sc.timing.ipi);
@@ -150,15 +184,15 @@ function pickNext(e: Engine, cpu: number): void {
   rq.splice(rq.indexOf(v), 1);
   const vc = st.vcpus[v];
   // run_fn: cmpxchg(cb->state, PAUSED, RUNNING); a reclaimed job fails it and returns ATTACH_SIGNALED
-  if (e.stateOf(vc.ct) !== 'PAUSED') {
-    e.op(vc.ct, 'cmpxchg(PAUSED → RUNNING) failed', `cb is ${e.stateOf(vc.ct)}: ONCORE_EXIT_ATTACH_SIGNALED`);
+  if (!runnableCb(e, vc.ct)) {
+    e.op(vc.ct, isV2(e) ? 'attachment_state check' : 'cmpxchg(PAUSED → RUNNING) failed', `${isV2(e) ? 'attachment_state' : 'cb'} is ${e.stateOf(vc.ct)}: ONCORE_EXIT_ATTACH_SIGNALED`);
     e.fire(vc.job, 'DIE');
     syncYieldHooks(e, vm);
     pickNext(e, cpu);
     return;
   }
   e.fire(vc.job, 'PICK');
-  e.fire(vc.ct, 'CAS_RUN');
+  if (!isV2(e)) e.fire(vc.ct, 'CAS_RUN');
   if (vc.oncore!.onCpu >= 0 && vc.oncore!.onCpu !== cpu) {
     vc.oncore!.migrations++;
     e.op(vc.ct, 'cb->pcpu_id', `${vc.oncore!.onCpu} → ${cpu}: the job migrated`);
@@ -177,7 +211,7 @@ function enter(e: Engine, v: number): void {
   const vc = st.vcpus[v];
   const p = st.pcpus[vc.oncore!.onCpu];
   p.switching = false;
-  if (p.vcpu !== v || e.stateOf(vc.ct) !== 'RUNNING') return; // parked or reclaimed meanwhile
+  if (p.vcpu !== v || !jobRunning(e, v) || (isV2(e) && e.stateOf(vc.ct) !== 'DETACHED')) return; // parked or reclaimed meanwhile
   e.fire(vc.ent, 'RUN');
   e.op(vc.ct, 'VMRESUME', vc.oncore!.tickless ? 'deadline U64_MAX: tickless, nothing else waits' : `deadline now + ${st.sc.caretaker.quantum} ns`);
   st.hot.mode[v] = MODE_GAP;
@@ -195,7 +229,7 @@ function deschedule(e: Engine, v: number, reason: 'QUANTUM_EXPIRED' | 'YIELD_IDL
   const vm = st.vms[vc.vm];
   o.quantumGen++;
   if (vc.executing) e.halt(v, `ONCORE_EXIT_${reason}`);
-  e.fire(vc.ct, 'CAS_PAUSE');
+  if (!isV2(e)) e.fire(vc.ct, 'CAS_PAUSE');
   if (reason === 'STALL') e.fire(vc.ent, 'STALL');
   else e.fire(vc.ent, 'PAUSE');
   if (reason === 'QUANTUM_EXPIRED') o.preemptions++;
@@ -327,9 +361,24 @@ export function parkArrived(e: Engine, cpu: number): void {
 function serialized(e: Engine, v: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
-  const p = st.pcpus[vc.oncore!.onCpu];
+  const hs = vc.handshake;
+  const p = st.pcpus[hs ? hs.cpu : vc.oncore!.onCpu];
   if (p.wedged) return; // never published: the reclaim times out
   const cb = e.stateOf(vc.ct);
+  if (cb === 'ATTACHING') {
+    // DESIGN_V2: the Caretaker saw ATTACHING: ops->sync_vcpu(), GPRs and MSRs saved, ATTACHED
+    e.fire(vc.ct, 'SYNCED');
+    e.op(vc.ct, 'ops->sync_vcpu()', 'GPRs and MSRs saved; attachment_state = ATTACHED; the job leaves the loop');
+    const onCpu = st.pcpus[vc.oncore!.onCpu];
+    if (vc.oncore!.onCpu >= 0 && onCpu.vcpu === v) {
+      onCpu.vcpu = -1;
+      onCpu.switching = true;
+      e.at(0, Q.ONCORE, onCpu.id, ONC.SWITCH); // the CPU goes on with the session's other jobs
+    }
+    if (hs) hs.done = true;
+    reclaimed(e, v, 'slow');
+    return;
+  }
   if (cb === 'RUNNING') {
     e.fire(vc.ct, 'CAS_PAUSE');
     e.fire(vc.ent, 'PAUSE');
@@ -354,6 +403,16 @@ export function reclaimVcpu(e: Engine, vm: VmRec, k: number, by: number): boolea
   const cb = e.stateOf(vc.ct);
   e.op(st.kernels[by], 'kvm_caretaker_wait_for_attach()', `${e.vcpuName(v)}: cb is ${cb}`);
   vc.oncore!.reclaimBy = by;
+  if (isV2(e) && cb === 'DETACHED') {
+    // DESIGN_V2: ATTACHING and a kick to the job's CPU; a cancel also marks the job CANCELING
+    const o = vc.oncore!;
+    const running = e.stateOf(vc.job) === 'RUNNING';
+    if (by === 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'CANCEL');
+    e.fire(vc.ct, 'ATTACH_REQUEST');
+    e.op(vc.ct, 'attachment_state = ATTACHING', `${by ? 'attach' : 'cancel'}: arch_cpu_preserved_kick() to CPU ${running ? o.onCpu : o.preferredCpu}, again every 5 ms`);
+    beginHandshake(e, v, 'attach', by, running ? o.onCpu : o.preferredCpu);
+    return true;
+  }
   if (cb === 'PAUSED') {
     // the "0 ns reclaim": one cmpxchg, no IPI
     e.fire(vc.ct, 'CAS_STOP');
@@ -403,14 +462,14 @@ function reclaimed(e: Engine, v: number, how: 'fast' | 'slow'): void {
   if (rq.includes(v)) rq.splice(rq.indexOf(v), 1);
   if (e.stateOf(vc.job) !== 'DEAD') {
     // a cancel dequeues the job (oncore_session_cancel_job); an adoption ends it (ATTACH_SIGNALED)
-    if (vc.oncore!.reclaimBy === 0) e.fire(vc.job, 'CANCEL');
+    if (vc.oncore!.reclaimBy === 0 && e.stateOf(vc.job) !== 'CANCELING') e.fire(vc.job, 'CANCEL');
     e.fire(vc.job, 'DIE');
   }
-  e.check(INV.KNOWN_STATE, !vc.executing && e.stateOf(vc.ct) === 'STOPPED', () => `${e.vcpuName(v)} reclaimed outside a known state`);
+  e.check(INV.KNOWN_STATE, !vc.executing && cbReclaimed(e, vc.ct), () => `${e.vcpuName(v)} reclaimed outside a known state`);
   e.fire(vc.ent, 'STOP');
   if (vc.oncore!.stalled) vc.oncore!.stalled = false;
   syncYieldHooks(e, vm);
-  e.message(vc.ent, `${how} reclaim: cb STOPPED`);
+  e.message(vc.ent, isV2(e) ? 'synced: attachment_state ATTACHED' : `${how} reclaim: cb STOPPED`);
   e.at(st.sc.timing.adoptPerVcpu, Q.ONCORE, v, ONC.RESTORED);
 }
 
@@ -427,6 +486,10 @@ function restored(e: Engine, v: number): void {
     if (!vm.terminated) {
       e.op(st.kernels[1], 'handover refused', 'the new kernel cannot restore this vCPU (arch_mode, hwid or compat string differ); VM terminated');
       terminateVm(e, vm, 'feature mismatch found at retrieve (the prototype has no check before kexec)');
+    } else if (e.stateOf(vc.ent) !== 'TERMINATED') {
+      // stopped after its VM was terminated: it ends with it
+      e.fire(vc.ent, 'TERMINATE');
+      lostWithVm(e, v);
     }
     vmmResume(e, vm, 1);
     return;
@@ -445,6 +508,11 @@ function restored(e: Engine, v: number): void {
 
 // ---------------------------------------------------------------------------------------------
 // giving the CPUs back: cpu_unpreserve() at FINISH or cancel
+
+/** A vCPU of the session is still being stopped by a handshake (its CPU must not leave yet). */
+export function vcpusBeingStopped(e: Engine, vm: VmRec): boolean {
+  return vm.vcpus.some((v) => e.st.vcpus[v].handshake !== null && !e.st.vcpus[v].handshake!.done);
+}
 
 /** cpu_signal_exit() + kick; the CPU leaves its loop (DEAD); then add_cpu(). False when nothing is waited for. */
 export function unpreserveCpu(e: Engine, vm: VmRec, cpu: number, by: number): boolean {
@@ -478,7 +546,7 @@ function cpuOnline(e: Engine, cpu: number): void {
   const p = st.pcpus[cpu];
   const vm = st.vms.find((x) => x.oncore?.cpus.includes(cpu))!;
   const by = e.stateOf(st.kernels[0]) === 'JUMP' ? 1 : 0;
-  e.check(INV.NO_SIPI_PRESERVED, vm.vcpus.every((v) => !st.vcpus[v].oncore || st.vcpus[v].oncore!.onCpu !== cpu || e.stateOf(st.vcpus[v].ct) !== 'RUNNING'), () => `CPU ${cpu} onlined while a job still runs on it`);
+  e.check(INV.NO_SIPI_PRESERVED, vm.vcpus.every((v) => !st.vcpus[v].oncore || st.vcpus[v].oncore!.onCpu !== cpu || !jobRunning(e, v)), () => `CPU ${cpu} onlined while a job still runs on it`);
   e.fire(p.ent, 'ADD_CPU');
   p.owner = 'host';
   p.kernel = by;
@@ -491,7 +559,8 @@ function cpuOnline(e: Engine, cpu: number): void {
 /**
  * A terminated VM under the prototype: vCPUs a kernel holds are terminated at once; those still
  * under a Caretaker are taken (cb PAUSED → STOPPED, their jobs die) and terminated. A job still
- * RUNNING (its park kick lost) is left on its CPU: only a handshake could stop it.
+ * RUNNING (its park kick lost, or DESIGN_V2, which parks nothing at vmfd retrieve) is stopped by
+ * the reclaim handshake first, and terminated when it is restored; the CPUs wait for it.
  */
 export function terminateOncore(e: Engine, vm: VmRec): void {
   const st = e.st;
@@ -505,8 +574,15 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
       continue;
     }
     if (s === 'CARETAKER_RUNNING' || s === 'CARETAKER_PAUSED' || s === 'STALLED') {
-      if (e.stateOf(vc.ct) !== 'PAUSED') continue;
-      e.fire(vc.ct, 'CAS_STOP');
+      if (jobRunning(e, v) && !vc.handshake) {
+        reclaimVcpu(e, vm, vc.index, vm.newVmm ? 1 : 0);
+        continue;
+      }
+      if (jobRunning(e, v) || !runnableCb(e, vc.ct)) continue;
+      if (isV2(e)) {
+        e.fire(vc.ct, 'ATTACH_REQUEST');
+        e.fire(vc.ct, 'SYNCED');
+      } else e.fire(vc.ct, 'CAS_STOP');
       if (e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
       const rq = vm.oncore!.runq;
       if (rq.includes(v)) rq.splice(rq.indexOf(v), 1);
@@ -522,7 +598,7 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
 export function failOncore(e: Engine, v: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
-  if (e.stateOf(vc.ct) !== 'RUNNING') {
+  if (!jobRunning(e, v) || (isV2(e) && e.stateOf(vc.ct) !== 'DETACHED')) {
     e.message(vc.ent, 'the machine check finds no running job: the CPU parks');
     return;
   }

@@ -58,7 +58,7 @@ export function buildLanes(data: TimelineData, snapshot: SimSnapshot | null): La
     const info = snapshot?.vcpus.find((x) => x.name === v.e.name);
     add('vCPUs', 'vcpu', `vcpu:${v.i}`, v.e.name, info ? `pinned to CPU ${info.pcpu}` : '', [v.i], { vcpu: v.i });
   }
-  for (const c of of('caretaker')) add('Caretakers', 'caretaker', `ct:${c.i}`, c.e.name, c.e.machine === 'cb' ? 'cb->state' : c.e.machine === 'ccb' ? 'CCB flag' : 'Caretaker', [c.i]);
+  for (const c of of('caretaker')) add('Caretakers', 'caretaker', `ct:${c.i}`, c.e.name, c.e.machine === 'cb' ? 'cb->state' : c.e.machine === 'ccb' ? 'CCB flag' : c.e.machine === 'attachment' ? 'attachment_state' : 'Caretaker', [c.i]);
   for (const j of of('job')) add('oncore jobs', 'job', `job:${j.i}`, j.e.name.replace(/^job /, ''), 'oncore job', [j.i]);
   for (const v of vcpus) {
     const info = snapshot?.vcpus.find((x) => x.name === v.e.name);

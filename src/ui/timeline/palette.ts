@@ -9,6 +9,7 @@ export const STATE_COLORS: Record<string, Record<string, string>> = {
   caretaker: { ATTACHED: '#a0cbe8', PARKED: '#d9d9d9', DETACHED: '#b07aa1', STOPPED: '#edc948', QUARANTINED: '#ff9da7' },
   vcpuAsync: { KVM_RUN: '#59a14f', ASYNC_RUNNING: '#86bcb6', ASYNC_BLOCKED: '#e15759', SUSPENDED: '#bab0ac' },
   vmmAsync: { STARTING: '#d7b5a6', RECEIVING: '#f1ce63', RUNNING: '#a0cbe8', STAGING: '#ffbe7d', STAGED: '#f28e2b', HANDING_OVER: '#e15759' },
+  attachment: { ATTACHED: '#a0cbe8', DETACHED: '#b07aa1', ATTACHING: '#f28e2b', FAILED: '#e15759' },
   ccb: { KVM_ATTACHED: '#a0cbe8', KVM_DETACHED: '#b07aa1', SPIN_WAIT: '#e15759', STOPPED: '#edc948' },
   cb: { PAUSED: '#edc948', RUNNING: '#b07aa1', STOPPING: '#f28e2b', STOPPED: '#d9d9d9', FAILED: '#e15759' },
   cpuPreserved: { ONLINE: '#a0cbe8', OFFLINE: '#d9d9d9', PARKED: '#d4a6c8', WORKLOAD: '#b07aa1', EXITING: '#f1ce63', DEAD: '#bab0ac', STOPPED: '#ececec', WEDGED: '#e15759' },
