@@ -23,12 +23,15 @@ const EXTRA: [string, Record<string, unknown>, string][] = [
 
 /** Runs where a fault must break invariants: the ids expected, and nothing else. */
 const LUO_OFF = { faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] };
+const ARM64 = { arch: 'arm64', cpus: 8, housekeeping: '0-1', features: { gicv41: true, postedInterrupts: true } };
 const BROKEN: [string, Record<string, unknown>, string, number[]][] = [
   ['converged-strict with LUO disabled: stalled vCPUs reset by INIT', presetScenario('converged-strict', LUO_OFF), 'vm-terminated', [8, 8]],
   ['rfc-v0 with LUO disabled: a spin-waiting and a running Caretaker reset', presetScenario('rfc-v0-spin-wait', LUO_OFF), 'vm-terminated', [8, 8]],
   ['rfcv1 with a stall and LUO disabled: the stalled job dies with its CPU', presetScenario('rfcv1-stall', LUO_OFF), 'vm-terminated', [8, 8]],
   ['rfcv1 2-on-1 with LUO disabled: the queued job dies with the last CPU', presetScenario('rfcv1-2-on-1', LUO_OFF), 'vm-terminated', [8]],
   ['design-v2 with LUO disabled: the staged vCPUs are lost with their CPUs', presetScenario('design-v2-kexec', LUO_OFF), 'vm-terminated', [8, 8]],
+  ['arm64 with LUO disabled: PSCI CPU_ON finds the CPUs on; the running vCPUs are lost with their VM', presetScenario('converged-idle', { ...LUO_OFF, host: ARM64 }), 'vm-terminated', [8, 8]],
+  ['rfcv1 8-on-1 on arm64 with LUO disabled: queued jobs are lost with their VM', presetScenario('rfcv1-8-on-1', { ...LUO_OFF, host: { ...ARM64, cpus: 4 } }), 'vm-terminated', [8]],
   ['classic with LUO disabled: nothing runs on a preserved CPU, the VM is lost', presetScenario('classic-baseline', LUO_OFF), 'vm-terminated', []],
 ];
 

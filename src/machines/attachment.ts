@@ -6,7 +6,7 @@
  */
 import { setup } from 'xstate';
 
-export type AttachmentEvent = { type: 'DETACH' } | { type: 'ATTACH_REQUEST' } | { type: 'SYNCED' } | { type: 'FAIL' } | { type: 'INIT_RESET' };
+export type AttachmentEvent = { type: 'DETACH' } | { type: 'ATTACH_REQUEST' } | { type: 'SYNCED' } | { type: 'FAIL' };
 
 export const attachmentMachine = setup({ types: { events: {} as AttachmentEvent } }).createMachine({
   id: 'attachment',
@@ -18,16 +18,12 @@ export const attachmentMachine = setup({ types: { events: {} as AttachmentEvent 
     },
     DETACHED: {
       description: 'CARETAKER_KVM_DETACHED: set by the outgoing KVM at staging; the caretaker_job runs the vCPU',
-      on: { ATTACH_REQUEST: 'ATTACHING', FAIL: 'FAILED', INIT_RESET: 'LOST' },
+      on: { ATTACH_REQUEST: 'ATTACHING', FAIL: 'FAILED' },
     },
     ATTACHING: {
       description: 'ATTACHING: a kernel wants the vCPU back and kicked its CPU (arch_cpu_preserved_kick(), again every 5 ms, 2 s timeout)',
       on: { SYNCED: 'ATTACHED' },
     },
-    FAILED: { description: 'a fault in the preserved runtime: the vCPU cannot be synced; the VM is marked bugged', type: 'final' },
-    LOST: {
-      description: 'reset by INIT/SIPI from a new kernel that did not know the CPU was preserved (LUO disabled in that boot): gone without a known state',
-      type: 'final',
-    },
+    FAILED: { description: 'a fault in the preserved runtime (a machine check, or an INIT it cannot handle): the vCPU cannot be synced; the VM is marked bugged', type: 'final' },
   },
 });

@@ -14,7 +14,7 @@ export type CaretakerEvent =
   | { type: 'REATTACH' }
   | { type: 'RETIRE' }
   | { type: 'QUARANTINE' }
-  | { type: 'INIT_RESET' };
+  | { type: 'INIT_SIGNAL' };
 
 export const caretakerMachine = setup({ types: { events: {} as CaretakerEvent } }).createMachine({
   id: 'caretaker',
@@ -30,7 +30,7 @@ export const caretakerMachine = setup({ types: { events: {} as CaretakerEvent } 
     },
     DETACHED: {
       description: 'entered by INIT/SIPI: own GDT/IDT/CR3/stack, VMXON, VMPTRLD, VMLAUNCH; runs the guest alone',
-      on: { STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', INIT_RESET: 'LOST' },
+      on: { STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', INIT_SIGNAL: 'INIT_PARKED' },
     },
     STOPPED: {
       description: 'known state after a forced exit: state serialized, VMCLEAR, VMXOFF, parked',
@@ -38,7 +38,7 @@ export const caretakerMachine = setup({ types: { events: {} as CaretakerEvent } 
     },
     REPLACED: { description: "the new kernel installed its own Caretaker version for this vCPU", type: 'final' },
     RETIRED: { description: 'the VM was terminated; the Caretaker was torn down without a successor', type: 'final' },
-    LOST: { description: 'reset by INIT/SIPI from a new kernel that did not know this CPU was preserved (LUO disabled in that boot): gone without a known state', type: 'final' },
+    INIT_PARKED: { description: 'an INIT from a new kernel that did not know this CPU was preserved (LUO disabled in that boot) reached it in VMX/SVM non-root: an INIT-signal exit the Caretaker cannot handle, so it parks the core; no kernel will adopt the vCPU', type: 'final' },
     QUARANTINED: {
       description: 'never answered the attach handshake: -ETIMEDOUT, the vCPU is quarantined and never forced',
       type: 'final',

@@ -13,7 +13,7 @@ export type CcbEvent =
   | { type: 'REATTACH' }
   | { type: 'STOP' }
   | { type: 'RETIRE' }
-  | { type: 'INIT_RESET' };
+  | { type: 'INIT_SIGNAL' };
 
 export const ccbMachine = setup({ types: { events: {} as CcbEvent } }).createMachine({
   id: 'ccb',
@@ -25,17 +25,17 @@ export const ccbMachine = setup({ types: { events: {} as CcbEvent } }).createMac
     },
     KVM_DETACHED: {
       description: "KVM_DETACHED (set at .preserve()): the Caretaker runs the guest alone with its own IDT, GDT and CR3; the pCPU is offline to the OS",
-      on: { SPIN: 'SPIN_WAIT', REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED', INIT_RESET: 'LOST' },
+      on: { SPIN: 'SPIN_WAIT', REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED', INIT_SIGNAL: 'INIT_PARKED' },
     },
     SPIN_WAIT: {
       description: 'a blocking exit: the Caretaker spins polling the CCB flag (TSC read for the telemetry) until it reads KVM_ATTACHED',
-      on: { REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED', INIT_RESET: 'LOST' },
+      on: { REATTACH: 'KVM_ATTACHED', STOP: 'STOPPED' },
     },
     STOPPED: {
       description: 'kicked out of the guest to tear the VM down (kvm_vcpu_kick): exited, state saved, parked',
       on: { RETIRE: 'RETIRED' },
     },
-    LOST: { description: 'reset by INIT/SIPI from a new kernel that did not know this CPU was preserved (LUO disabled in that boot): gone without a known state', type: 'final' },
+    INIT_PARKED: { description: 'an INIT from a new kernel that did not know this CPU was preserved (LUO disabled in that boot) reached it in VMX/SVM non-root: an INIT-signal exit the Caretaker cannot handle, so it parks the core; no kernel will adopt the vCPU', type: 'final' },
     RETIRED: { description: 'the VM was terminated; the Caretaker is gone with it', type: 'final' },
   },
 });

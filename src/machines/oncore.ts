@@ -12,8 +12,7 @@ export type CbEvent =
   | { type: 'CAS_STOP' }
   | { type: 'CAS_STOPPING' }
   | { type: 'PUBLISH_STOPPED' }
-  | { type: 'FAIL' }
-  | { type: 'INIT_RESET' };
+  | { type: 'FAIL' };
 
 /** `struct kvm_caretaker_cb_ser.state`: every change is a cmpxchg on KHO memory. */
 export const cbMachine = setup({ types: { events: {} as CbEvent } }).createMachine({
@@ -22,19 +21,18 @@ export const cbMachine = setup({ types: { events: {} as CbEvent } }).createMachi
   states: {
     PAUSED: {
       description: 'KVM_CARETAKER_PAUSED: arch_state is complete (after preserve, between quanta, after a stall)',
-      on: { CAS_RUN: 'RUNNING', CAS_STOP: 'STOPPED', INIT_RESET: 'LOST' },
+      on: { CAS_RUN: 'RUNNING', CAS_STOP: 'STOPPED' },
     },
     RUNNING: {
       description: 'KVM_CARETAKER_RUNNING: live on silicon; arch_state is stale',
-      on: { CAS_PAUSE: 'PAUSED', CAS_STOPPING: 'STOPPING', FAIL: 'FAILED', INIT_RESET: 'LOST' },
+      on: { CAS_PAUSE: 'PAUSED', CAS_STOPPING: 'STOPPING', FAIL: 'FAILED' },
     },
     STOPPING: {
       description: 'KVM_CARETAKER_STOPPING: a host asked for the vCPU back and kicked the CPU',
       on: { PUBLISH_STOPPED: 'STOPPED' },
     },
     STOPPED: { description: 'KVM_CARETAKER_STOPPED: the host owns the vCPU; arch_state is valid', type: 'final' },
-    FAILED: { description: 'KVM_CARETAKER_FAILED: a fault in the preserved runtime; the VM is marked bugged', type: 'final' },
-    LOST: { description: 'the CPU running the job was reset by INIT/SIPI from a new kernel that did not know this CPU was preserved (LUO disabled in that boot): gone without a known state', type: 'final' },
+    FAILED: { description: 'KVM_CARETAKER_FAILED: a fault in the preserved runtime (a machine check, or an INIT it cannot handle); the VM is marked bugged', type: 'final' },
   },
 });
 
@@ -48,8 +46,7 @@ export type CpuPreservedEvent =
   | { type: 'ADD_CPU' }
   | { type: 'STOP' }
   | { type: 'BOOT' }
-  | { type: 'WEDGE' }
-  | { type: 'INIT_RESET' };
+  | { type: 'WEDGE' };
 
 /** A pCPU under the prototype: Linux's hotplug view around `cpu_preserved_ser.state`. */
 export const cpuPreservedMachine = setup({ types: { events: {} as CpuPreservedEvent } }).createMachine({
@@ -64,7 +61,7 @@ export const cpuPreservedMachine = setup({ types: { events: {} as CpuPreservedEv
     },
     WORKLOAD: {
       description: 'CPU_PRESERVED_WORKLOAD: running oncore_cpu_schedule_loop()',
-      on: { DETACH_WORKLOAD: 'PARKED', SIGNAL_EXIT: 'EXITING', WEDGE: 'WEDGED', INIT_RESET: 'STOPPED' },
+      on: { DETACH_WORKLOAD: 'PARKED', SIGNAL_EXIT: 'EXITING', WEDGE: 'WEDGED' },
     },
     EXITING: { description: 'CPU_PRESERVED_EXITING: cpu_signal_exit() and a kick asked it to leave the park loop', on: { DEAD: 'DEAD' } },
     DEAD: { description: 'CPU_PRESERVED_DEAD: out of the loop; the host frees the stack, set_cpu_present(), add_cpu()', on: { ADD_CPU: 'ONLINE' } },

@@ -16,8 +16,7 @@ export type PcpuEvent =
   | { type: 'ADD_CPU' }
   | { type: 'STOP' }
   | { type: 'BOOT' }
-  | { type: 'WEDGE' }
-  | { type: 'INIT_RESET' };
+  | { type: 'WEDGE' };
 
 export const pcpuMachine = setup({ types: { events: {} as PcpuEvent } }).createMachine({
   id: 'pcpu',
@@ -33,7 +32,7 @@ export const pcpuMachine = setup({ types: { events: {} as PcpuEvent } }).createM
     },
     CARETAKER: {
       description: 'owned by a Caretaker: not present to Linux, skipped by smp_send_stop() and smp_init()',
-      on: { CARETAKER_PARKED: 'OFFLINE', WEDGE: 'WEDGED', UNISOLATE: 'ONLINE', INIT_RESET: 'STOPPED' },
+      on: { CARETAKER_PARKED: 'OFFLINE', WEDGE: 'WEDGED', UNISOLATE: 'ONLINE' },
     },
     STOPPED: {
       description: 'stopped by the outgoing kernel (smp_send_stop, VMXOFF); waits for the new kernel',

@@ -276,10 +276,10 @@ const KEXEC_FAIL: Preset[] = [
   },
   {
     id: 'kexec-fail-luo-disabled',
-    summary: 'The new kernel boots with live update disabled: INIT/SIPI resets the preserved CPUs under their guests',
+    summary: 'The new kernel boots with live update disabled: INIT/SIPI hits the preserved CPUs under their guests',
     scenario: scenario(
       'Failed kexec: LUO disabled in the new kernel',
-      'mechanics.md §1.5: if luo_early_startup() cannot use the LUO data, live update is off for that boot. The new kernel does not know CPUs 2-3 are preserved, so smp_init() sends them INIT/SIPI (invariant 8): each Caretaker is reset with its vCPU, and no VMM can retrieve the session: the VM is lost.',
+      'mechanics.md §1.5: if luo_early_startup() cannot use the LUO data, live update is off for that boot. The new kernel does not know CPUs 2-3 are preserved, so smp_init() sends them INIT/SIPI (invariant 8). INIT does not reset a CPU in VMX operation (mechanics.md §4.1): each running vCPU takes an INIT-signal exit its Caretaker cannot handle and the core parks; the CPUs never come online, and no VMM can retrieve the session: the VM is lost.',
       { faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] },
     ),
   },
@@ -421,10 +421,10 @@ const RFCV1: Preset[] = [
   },
   {
     id: 'rfcv1-kexec-fail',
-    summary: 'LUO disabled in the new kernel: the preserved CPUs are reset by INIT, every job dies',
+    summary: 'LUO disabled in the new kernel: INIT/SIPI to the preserved CPUs fails the running jobs',
     scenario: scenario(
       'Prototype (rfcv1): live update disabled after kexec',
-      'As kexec-fail-luo-disabled under the prototype: without the FLB the new kernel does not hide CPUs 2-3, smp_init() resets them, the oncore jobs and their cb die (LOST) and the VM cannot be retrieved.',
+      'As kexec-fail-luo-disabled under the prototype: without the FLB the new kernel does not hide CPUs 2-3 and smp_init() sends them INIT/SIPI; each running job takes the INIT exit as a fault (ONCORE_EXIT_ERROR, cb FAILED), the CPUs never come online and the VM cannot be retrieved.',
       { design: 'rfcv1', faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] },
     ),
   },
@@ -464,7 +464,7 @@ const RFCV0: Preset[] = [
     summary: 'The RFC cancelled before kexec: the old kernel flips the flag back under the running vCPUs',
     scenario: scenario(
       'Original RFC (rfc-v0): cancel before kexec',
-      'The session is closed at 2 s instead of kexec: each vcpufd .unpreserve() writes the old routing pointers back, flips the CCB flag to KVM_ATTACHED and onlines the pCPU, with the guest never stopping.',
+      'The session is closed at 2 s instead of kexec: each vcpufd .unpreserve() writes the old routing pointers back, flips the CCB flag to KVM_ATTACHED and onlines the pCPU, with the guest never stopping. The old kernel then runs the vCPU on kvm_vcpu state from before the gap, which the Caretaker has changed since: invariant 3, as at a retrieve.',
       { design: 'rfc-v0', steps: [{ at: '1s', action: 'preserve' }, { at: '2s', action: 'cancel' }], until: '3s' },
     ),
   },

@@ -165,10 +165,10 @@ function outcomeOf(e: Engine): Outcome {
   const st = e.st;
   if (st.vms.some((vm) => vm.terminated)) return 'vm-terminated';
   if (st.phases.preserve === null) return 'no-update';
+  // async-run: no kexec; the VMs handed to new VMMs are all back in KVM_RUN (others may have cancelled)
+  if (st.sc.design === 'async-run' && st.vms.some((vm) => vm.newVmm)) return st.vms.every((vm) => !vm.newVmm || vm.finished) ? 'completed' : 'in-progress';
   if (st.phases.kexec === null && st.cancelled && st.vms.every((vm) => vm.session < 0)) return 'cancelled';
   if (st.phases.kexec !== null && st.vms.every((vm) => vm.finished)) return 'completed';
-  // async-run: no kexec; the VMs handed to new VMMs are all back in KVM_RUN
-  if (st.sc.design === 'async-run' && st.vms.some((vm) => vm.newVmm) && st.vms.every((vm) => !vm.newVmm || vm.finished)) return 'completed';
   return 'in-progress';
 }
 

@@ -30,15 +30,29 @@ const A = {
 
 const usesAsync = (e: Engine, vm: VmRec) => e.st.sc.vms[vm.idx].optIn;
 
+/** preserve: the first staging; adopted and finish: the last VM handed over, so a later upgrade moves them. */
 function setPhase(e: Engine, key: 'preserve' | 'adopted' | 'finish', code: number): void {
   const st = e.st;
-  if (st.phases[key] !== null) return;
+  if (key === 'preserve' && st.phases.preserve !== null) return;
   st.phases[key] = st.now;
   e.log.push(st.now, L.PHASE, st.kernels[0], code, e.log.str(key));
 }
 
 // ---------------------------------------------------------------------------------------------
 // staging: KVM_RUN_ASYNC, one vcpufd at a time
+
+/** Faults about a kernel gap or a Caretaker have nothing to act on here: say so once, at the start. */
+export function noteInapplicableFaults(e: Engine): void {
+  const st = e.st;
+  st.sc.faults.forEach((f) => {
+    const why =
+      f.kind === 'kexec-fail' ? 'there is no kexec' :
+      f.kind === 'feature-mismatch' || f.kind === 'tsc-reset' ? 'the kernel does not change, so nothing is handed to another one' :
+      f.kind === 'wedge-cpu' ? 'no Caretaker takes a CPU (a hung CPU under Linux is out of scope)' :
+      f.kind === 'host-mce' || f.kind === 'host-nmi' ? 'Linux keeps every CPU, and handles it' : null;
+    if (why) e.message(st.kernels[0], `fault ${f.kind} does not apply to async-run: ${why}; ignored`);
+  });
+}
 
 export function stage(e: Engine, vm: VmRec): void {
   const st = e.st;
@@ -85,9 +99,18 @@ function handOver(e: Engine, vm: VmRec): void {
   const m = vm.oldVmm;
   e.fire(m.ent, 'HAND_OVER');
   if (!usesAsync(e, vm)) {
+    // the fds go only once every vCPU thread has left KVM_RUN
     e.op(m.ent, 'vm_suspend()', 'no KVM_RUN_ASYNC: every vCPU thread leaves KVM_RUN and the guest waits for the new VMM');
+    vm.pendingStops = vm.vcpus.length;
     for (const v of vm.vcpus) e.at(st.sc.timing.vmmPauseAck, Q.ASYNC, v, A.SUSPEND);
+    return;
   }
+  sendFds(e, vm);
+}
+
+function sendFds(e: Engine, vm: VmRec): void {
+  const st = e.st;
+  const m = vm.oldVmm;
   e.op(m.ent, 'sendmsg(SCM_RIGHTS)', 'device models quiesced; vmfd, vcpufds, guest memfd and device state to the new VMM');
   // from now until the new VMM holds the fds, an exit that needs a VMM waits
   for (const v of vm.vcpus) {
@@ -211,6 +234,8 @@ export function asyncNext(e: Engine, a: number, b: number): void {
       if (vc.executing && st.hot.busyUntil[a] > st.now) return e.at(st.hot.busyUntil[a] - st.now, Q.ASYNC, a, b);
       e.fire(vc.ent, 'SUSPEND');
       if (vc.executing) e.halt(a, 'vm_suspend: paused by the VMM');
+      const vm = st.vms[vc.vm];
+      if (--vm.pendingStops === 0) sendFds(e, vm);
       return;
     }
     case A.HANDED_OVER:

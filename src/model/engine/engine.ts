@@ -53,6 +53,8 @@ export class Engine {
   /** Per-vCPU base exit rates (per second) by exit kind: workload, devices, lazy memory. */
   readonly baseRates: Float64Array;
   readonly ctTables: Uint8Array[];
+  /** Per vCPU: its attached disposition table (ctTables[0], or KVM's alone for a VM without a Caretaker). */
+  readonly attachedTables: Uint8Array[];
   /** Whether Caretakers write a trace ring (the thread's design; the prototype keeps telemetry counters). */
   readonly ringOn: boolean;
   /** async-run: the "gap" is a VMM gap under a live kernel, not a Caretaker's run. */
@@ -129,6 +131,9 @@ export class Engine {
       hot,
     };
     this.ctTables = [dispositionTable(MODE_ATTACHED, core), dispositionTable(MODE_GAP, core)];
+    // rfc-v0's permanent shim changes the attached path only for VMs that installed a Caretaker
+    const plain = sc.design === 'rfc-v0' ? dispositionTable(MODE_ATTACHED, { ...core, design: 'classic' }) : this.ctTables[0];
+    this.attachedTables = sc.vms.flatMap((vm) => Array.from({ length: vm.vcpus }, () => (vm.optIn ? this.ctTables[0] : plain)));
     this.ringOn = sc.design === 'converged';
     this.kernelGap = sc.design === 'async-run';
     this.baseRates = new Float64Array(nv * NE);
@@ -432,7 +437,7 @@ export class Engine {
   setStream(v: number, mode: number): void {
     const st = this.st;
     const hot = st.hot;
-    const table = this.ctTables[mode === MODE_GAP ? 1 : 0];
+    const table = mode === MODE_GAP ? this.ctTables[1] : this.attachedTables[v];
     const base = v * NE;
     let total = 0;
     let n = 0;

@@ -224,6 +224,7 @@ export function buildWorld(e: Engine): void {
     }
   });
   sc.steps.forEach((s, i) => push(st.q, s.at, Q.STEP, i, 0));
+  if (sc.design === 'async-run') AR.noteInapplicableFaults(e);
   for (let v = 0; v < st.vcpus.length; v++) e.resume(v, MODE_ATTACHED, 'KVM_RUN');
   sc.vms.forEach((vm, i) => {
     for (const dev of vm.devices) {
@@ -396,6 +397,11 @@ function startPreserve(e: Engine, vm: VmRec): void {
     e.message(vm.ent, 'preserve refused: reboot(LINUX_REBOOT_CMD_KEXEC) is under way');
     return;
   }
+  const notOnline = vm.caretaker ? [...new Set(vm.vcpus.map((v) => e.st.vcpus[v].pcpu))].filter((c) => e.stateOf(e.st.pcpus[c].ent) !== 'ONLINE') : [];
+  if (notOnline.length) {
+    e.message(vm.ent, `preserve refused: -EBUSY: CPU ${notOnline.join(', ')} is not online (${notOnline.map((c) => e.stateOf(e.st.pcpus[c].ent)).join(', ')})`);
+    return;
+  }
   // PRESERVING at once, so a kexec requested at the same instant waits for this VMM
   e.fire(vm.oldVmm.ent, 'PRESERVE');
   const prog: number[] = [];
@@ -461,9 +467,12 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.P_VCPU_V0:
       R0.preserveVcpu(e, vm, arg);
       return BLOCK;
-    case OP.R_VCPU_V0:
+    case OP.R_VCPU_V0: {
+      // RETRIEVE_FD: install the vcpufd, rebuild kvm_vcpu, new routing pointers (timing.adoptPerVcpu)
       if (vm.terminated) return 0;
-      return R0.reattach(e, vm, arg, 1) ? BLOCK : 0;
+      const r = R0.reattach(e, vm, arg, 1);
+      return r === 'wait' ? BLOCK : r === 'done' ? t.adoptPerVcpu : 0;
+    }
     case OP.R_ATTACHED_V0:
       // every vcpufd retrieved: the new VMM's threads attach to vCPUs that never stopped
       if (vm.terminated) return 0;
@@ -472,8 +481,10 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       e.fire(m.ent, 'RUN');
       e.op(m.ent, 'KVM_RUN', 'one thread per vCPU, attached to a vCPU that is already running');
       return 0;
-    case OP.C_VCPU_V0:
-      return R0.reattach(e, vm, arg, 0) ? BLOCK : 0;
+    case OP.C_VCPU_V0: {
+      const r = R0.reattach(e, vm, arg, 0);
+      return r === 'wait' ? BLOCK : r === 'done' ? t.adoptPerVcpu : 0;
+    }
     case OP.P_CPU:
       R.preserveCpu(e, vm, arg);
       return BLOCK;
@@ -522,6 +533,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
       for (const v of vm.vcpus) e.at(t.kvmRunEntry, Q.VCPU, v, V.RUN);
       return t.kvmRunEntry;
     case OP.C_VCPU_ONCORE: {
+      if (vm.terminated) return 0; // its vCPUs were stopped with the VM
       const v = vm.vcpus[arg];
       if (st.vcpus[v].ct < 0 || e.stateOf(st.vcpus[v].ct) === 'STOPPED') return 0;
       return R.reclaimVcpu(e, vm, arg, 0) ? BLOCK : 0;
@@ -804,8 +816,7 @@ export function kernelNext(e: Engine, phase: number, arg: number): void {
       e.log.push(st.now, L.PHASE, k2, 2, e.log.str('newKernelUp'));
       for (const vm of st.vms) {
         if (st.kexecFail === 'luo-disabled' && !vm.terminated && vm.session >= 0) {
-          e.message(vm.ent, 'no VMM can retrieve it: live update is disabled in this boot');
-          terminateVm(e, vm, 'its LUO session cannot be retrieved: live update is disabled in the new kernel');
+          abandonPreserved(e, vm);
           continue;
         }
         if (vm.terminated || vm.session < 0 || e.stateOf(vm.session) !== 'DESERIALIZED') continue;
@@ -845,6 +856,11 @@ export function ipiArrive(e: Engine, id: number): void {
   if (ipi.status === 'lost' || p.wedged) {
     ipi.status = 'lost';
     e.log.push(st.now, L.IPI_LOST, p.ent, id, code);
+    if (ipi.purpose === 'init-sipi' && p.preserved) {
+      // a bring-up that never answers ends in smp_init()'s own timeout (LUO disabled, CPU wedged)
+      e.message(p.ent, `INIT/SIPI to CPU ${p.id} lost: smp_init() gives up on it`);
+      return;
+    }
     if (ipi.purpose === 'stop' || ipi.purpose === 'init-sipi') {
       e.check(INV.IPI_ACCOUNTED, false, () => `${ipi.purpose} IPI to CPU ${ipi.to} lost with no timeout path`);
       return;
@@ -871,10 +887,10 @@ export function ipiArrive(e: Engine, id: number): void {
       return;
     case 'init-sipi':
       if (ipi.vcpu >= 0) e.at(st.sc.timing.caretakerEntry, Q.VCPU, ipi.vcpu, V.ENTRY);
-      else {
-        if (p.preserved) initResetPreserved(e, p.id);
-        e.at(st.sc.timing.apBringup, Q.KERNEL, K.AP_ONLINE, p.id);
-      }
+      else if (p.preserved) {
+        initToPreserved(e, p.id);
+        e.message(p.ent, `CPU ${p.id} never reports alive: smp_init() gives up on it`);
+      } else e.at(st.sc.timing.apBringup, Q.KERNEL, K.AP_ONLINE, p.id);
       return;
     case 'guest':
       return;
@@ -899,43 +915,55 @@ export function ipiArrive(e: Engine, id: number): void {
 }
 
 /**
- * INIT/SIPI reaches a preserved CPU (LUO disabled in the new kernel): the CPU resets under its
- * Caretaker; the guest state there is gone and its vCPUs with it. Under rfcv1 the running job
- * dies with the CPU, and the session's queued jobs when its last CPU goes.
+ * INIT/SIPI reaches a preserved CPU (LUO disabled in the new kernel, so it was not hidden). On x86
+ * INIT is blocked in VMX root and causes a VM exit in non-root (mechanics.md §4.1): a vCPU running
+ * guest code takes an INIT-signal exit its Caretaker cannot handle, and the core parks (under the
+ * prototype: ONCORE_EXIT_ERROR, KVM_CARETAKER_FAILED); a CPU in root mode latches it. On arm64
+ * PSCI CPU_ON finds the CPU already on. Either way the CPU never reports alive to the new kernel.
  */
-function initResetPreserved(e: Engine, cpu: number): void {
+function initToPreserved(e: Engine, cpu: number): void {
   const st = e.st;
   const p = st.pcpus[cpu];
-  const lose = (v: number) => {
+  if (st.sc.host.arch === 'arm64') {
+    e.message(p.ent, `PSCI CPU_ON for CPU ${cpu}: ALREADY_ON; the Caretaker there is not disturbed`);
+    return;
+  }
+  const v = p.vcpu;
+  if (v < 0 || !st.vcpus[v].executing) {
+    e.message(p.ent, `INIT latched: CPU ${cpu} is in VMX root under its Caretaker; nothing happens until it enters the guest`);
+    return;
+  }
+  const vc = st.vcpus[v];
+  if (isOncore(e)) return R.failOncore(e, v, 'INIT signal');
+  e.halt(v, `INIT signal exit: the Caretaker cannot handle it and parks CPU ${cpu}`);
+  e.fire(vc.ent, 'BLOCK');
+  e.fire(vc.ct, 'INIT_SIGNAL');
+  e.op(vc.ct, 'INIT signal exit', `exit reason 3: the Caretaker parks CPU ${cpu}; ${e.vcpuName(v)} will not run again in this boot`);
+}
+
+/**
+ * LUO is disabled in the new kernel: no session can be retrieved, so each VM that was preserved is
+ * lost. Its vCPUs still under a Caretaker are counted lost with it (ASSUMPTION: nothing in this
+ * boot keeps the guest memory they run on); their CPUs stay with the Caretakers.
+ */
+function abandonPreserved(e: Engine, vm: VmRec): void {
+  const st = e.st;
+  e.message(vm.ent, 'no VMM can retrieve it: live update is disabled in this boot');
+  // the vCPUs go first: no kernel here can run a handshake with their Caretakers
+  for (const v of vm.vcpus) {
     const vc = st.vcpus[v];
-    if (vc.executing) e.halt(v, `INIT: CPU ${cpu} reset under the Caretaker`);
-    if (e.stateOf(vc.ct) !== 'LOST') e.fire(vc.ct, 'INIT_RESET');
+    const s = e.stateOf(vc.ent);
+    if (s === 'TERMINATED') continue;
+    if (vc.executing) e.halt(v, 'lost: its VM cannot be retrieved in this boot');
     if (vc.job >= 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
     e.fire(vc.ent, 'TERMINATE');
     lostWithVm(e, v);
-    vc.handshake = null;
-    e.message(vc.ent, `lost: CPU ${cpu} was reset by INIT with the vCPU on it`);
-  };
-  e.fire(p.ent, 'INIT_RESET');
-  e.op(p.ent, 'INIT', `CPU ${cpu} resets: the Caretaker, its page tables and the guest state on it are gone`);
-  p.owner = 'nobody';
-  p.preserved = false;
-  if (isOncore(e)) {
-    const vm = st.vms.find((x) => x.oncore?.cpus.includes(cpu));
-    if (vm) {
-      const gone = vm.oncore!.cpus.every((c) => !st.pcpus[c].preserved);
-      for (const v of vm.vcpus) {
-        const o = st.vcpus[v].oncore;
-        const s = e.stateOf(st.vcpus[v].ent);
-        if (!o || !['CARETAKER_RUNNING', 'CARETAKER_PAUSED', 'STALLED'].includes(s)) continue;
-        if (gone || (o.onCpu === cpu && R.jobRunning(e, v))) lose(v);
-      }
-      if (gone) vm.oncore!.runq.length = 0;
-    }
-  } else if (p.vcpu >= 0) {
-    lose(p.vcpu);
   }
-  p.vcpu = -1;
+  if (vm.oncore) {
+    vm.oncore.runq.length = 0;
+    for (const c of vm.oncore.cpus) if (vm.vcpus.includes(st.pcpus[c].vcpu)) st.pcpus[c].vcpu = -1;
+  }
+  terminateVm(e, vm, 'its LUO session cannot be retrieved: live update is disabled in the new kernel');
 }
 
 export function beginHandshake(e: Engine, v: number, purpose: 'detach' | 'attach' | 'invalidate', by: number, cpu = e.st.vcpus[v].pcpu): void {
@@ -1335,7 +1363,8 @@ export function stall(e: Engine, v: number, kind: number): void {
   const vc = st.vcpus[v];
   e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
   e.produce(v, 2);
-  e.fire(vc.ent, 'BLOCK');
+  // already being adopted (its attach kick late or lost): it stops here, the exit pending
+  if (e.stateOf(vc.ent) !== 'ADOPTING') e.fire(vc.ent, 'BLOCK');
   e.halt(v, `blocking exit ${exitName(kind)}: the Caretaker halts the pCPU until adoption`);
   vc.stallKind = kind;
   vc.stallSince = st.now;

@@ -9,7 +9,7 @@
  * (invariant 3), and the old kernel's Caretaker stays in the exit path afterwards.
  */
 import { EXIT_GAP_BIT, L } from '../eventlog.ts';
-import { Disp, EXIT_IDS } from '../exits.ts';
+import { Disp, EXIT_IDS, NUM_EXITS } from '../exits.ts';
 import { attachedDisposition, MODE_ATTACHED, MODE_GAP } from '../caretakerCore.ts';
 import { INV } from '../invariants.ts';
 import { Q, type Engine } from './engine.ts';
@@ -17,6 +17,14 @@ import type { VmRec } from './state.ts';
 import { beginHandshake, khoPreserve, khoRead, resumeChecked, restoreClock, terminateVm, VCPU_RESUME, vmmResume, wedge } from './protocol.ts';
 
 const KB = 1024;
+
+/** Exits the Caretaker handled in place (fastpath) since the vCPU was detached: each changed its state. */
+function gapExitsHandled(e: Engine, v: number): number {
+  const gc = e.st.hot.gapCounts;
+  let n = 0;
+  for (let k = 0; k < NUM_EXITS; k++) n += gc[(v * NUM_EXITS + k) * 5 + Disp.FASTPATH];
+  return n;
+}
 
 /** At VM creation: KVM_SET_CARETAKER on each vcpufd (rfc-thread.md Phase A [RFC]). */
 export function installCaretaker(e: Engine, v: number): void {
@@ -66,7 +74,7 @@ export function spinWait(e: Engine, v: number, kind: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
   e.log.push(st.now, L.EXIT, vc.ent, kind | (Disp.STALLED << 8) | EXIT_GAP_BIT, st.worldSwitchNs);
-  e.fire(vc.ent, 'BLOCK');
+  if (e.stateOf(vc.ent) !== 'ADOPTING') e.fire(vc.ent, 'BLOCK'); // already being stopped: the exit waits
   e.fire(vc.ct, 'SPIN');
   e.halt(v, `blocking exit ${EXIT_IDS[kind]}: the Caretaker spin-waits on the CCB flag`);
   vc.stallKind = kind;
@@ -75,32 +83,36 @@ export function spinWait(e: Engine, v: number, kind: number): void {
 
 /**
  * RETRIEVE_FD(vcpufd) in the new kernel (by = 1) or .unpreserve() at a cancel (by = 0): new
- * routing pointers, the flag back to KVM_ATTACHED, the pCPU online again. Returns false when the
- * VMM goes on at once, true when it waits (a VM being terminated stops its vCPUs first).
+ * routing pointers, the flag back to KVM_ATTACHED, the pCPU online again. Returns 'done' when the
+ * vcpufd was taken back, 'skip' when there was nothing to do, 'wait' when the VMM must wait (a VM
+ * being terminated stops its vCPUs first).
  */
-export function reattach(e: Engine, vm: VmRec, k: number, by: number): boolean {
+export function reattach(e: Engine, vm: VmRec, k: number, by: number): 'done' | 'skip' | 'wait' {
   const st = e.st;
   const v = vm.vcpus[k];
   const vc = st.vcpus[v];
   const p = st.pcpus[vc.pcpu];
   const m = by ? vm.newVmm! : vm.oldVmm;
   const s = e.stateOf(vc.ent);
-  if (s !== 'ORPHANED_RUNNING' && s !== 'ORPHANED_BLOCKED') return false;
+  if (s !== 'ORPHANED_RUNNING' && s !== 'ORPHANED_BLOCKED') return 'skip';
   e.op(m.ent, by ? 'LIVEUPDATE_SESSION_RETRIEVE_FD' : '.unpreserve()', `vcpufd ${k}`);
   if (by === 1 && vm.mismatch !== 'none') {
     // no feature negotiation in M1: the new KVM cannot take this vCPU; it is kicked out and the VM torn down
     e.op(st.kernels[1], 'kvm_vcpu_luo_retrieve() = -EOPNOTSUPP', `${e.vcpuName(v)}: the preserved state does not fit this kernel`);
     terminateVm(e, vm, 'feature mismatch found at vcpufd retrieve (the RFC checks nothing before kexec)');
-    return vm.vcpus.some((x) => st.vcpus[x].handshake && !st.vcpus[x].handshake!.done);
+    return vm.vcpus.some((x) => st.vcpus[x].handshake && !st.vcpus[x].handshake!.done) ? 'wait' : 'skip';
   }
+  // the kernel rebuilds kvm_vcpu from the state serialized at .preserve(); a known state would
+  // need the vCPU stopped with nothing changed since: no guest code run and no exit handled
+  khoRead(e, `vcpu:${e.vcpuName(v)}`);
+  const handled = gapExitsHandled(e, v);
+  e.check(INV.KNOWN_STATE, !vc.executing && handled === 0, () =>
+    `${e.vcpuName(v)}'s state is read by the ${by ? 'new' : 'old'} kernel ${vc.executing ? 'while it runs under the Caretaker' : `after its Caretaker handled ${handled} exits since it was serialized`}: what the gap changed (timer, APIC, MSRs) is stale (rfc-thread.md M6, M12)`);
   if (p.wedged) {
     // nobody reads the flag: with no handshake, the kernel cannot tell (M1 has no timeout)
     e.message(p.ent, `CPU ${p.id} is wedged: the flag flip goes unseen and, with no handshake, the kernel cannot tell`);
-    return false;
+    return 'done';
   }
-  // the kernel rebuilds kvm_vcpu from the state serialized at .preserve() while the old Caretaker runs the guest
-  khoRead(e, `vcpu:${e.vcpuName(v)}`);
-  e.check(INV.KNOWN_STATE, !vc.executing, () => `${e.vcpuName(v)}'s state is read by the ${by ? 'new' : 'old'} kernel while it runs under the Caretaker: what the gap changed (timer, APIC, MSRs) is stale (rfc-thread.md M6, M12)`);
   if (by === 1) restoreClock(e, vm);
   khoRead(e, `telemetry:${e.vcpuName(v)}`);
   e.op(vc.ct, 'routing pointers written; CCB flag = KVM_ATTACHED', by ? "the old kernel's Caretaker stays in the exit path, now routing to the new KVM" : 'routing to the old KVM again');
@@ -125,5 +137,5 @@ export function reattach(e: Engine, vm: VmRec, k: number, by: number): boolean {
     e.setStream(v, MODE_ATTACHED);
     e.message(vc.ent, 'the guest never stopped: its exits route to KVM again');
   }
-  return false;
+  return 'done';
 }

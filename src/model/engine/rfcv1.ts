@@ -234,8 +234,11 @@ function deschedule(e: Engine, v: number, reason: 'QUANTUM_EXPIRED' | 'YIELD_IDL
   else e.fire(vc.ent, 'PAUSE');
   if (reason === 'QUANTUM_EXPIRED') o.preemptions++;
   if (reason === 'YIELD_IDLE') o.yields++;
-  e.fire(vc.job, 'REQUEUE');
-  vm.oncore!.runq.push(v);
+  // a job being cancelled (DESIGN_V2: CANCELING) is not queued again: its kick syncs it
+  if (e.stateOf(vc.job) !== 'CANCELING') {
+    e.fire(vc.job, 'REQUEUE');
+    vm.oncore!.runq.push(v);
+  }
   p.vcpu = -1;
   p.switching = true;
   syncYieldHooks(e, vm);
@@ -595,20 +598,20 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
 }
 
 /** A machine check in host mode on a preserved CPU: the preserved IDT publishes FAILED (ONCORE_EXIT_ERROR). */
-export function failOncore(e: Engine, v: number): void {
+export function failOncore(e: Engine, v: number, cause = 'machine check'): void {
   const st = e.st;
   const vc = st.vcpus[v];
   if (!jobRunning(e, v) || (isV2(e) && e.stateOf(vc.ct) !== 'DETACHED')) {
-    e.message(vc.ent, 'the machine check finds no running job: the CPU parks');
+    e.message(vc.ent, `the ${cause} finds no running job: the CPU parks`);
     return;
   }
   const cpu = vc.oncore!.onCpu;
-  if (vc.executing) e.halt(v, 'machine check: KVM_CARETAKER_FAILED');
+  if (vc.executing) e.halt(v, `${cause}: KVM_CARETAKER_FAILED`);
   vc.oncore!.quantumGen++;
   e.fire(vc.ct, 'FAIL');
   e.fire(vc.ent, 'FAIL');
   e.fire(vc.job, 'DIE');
-  e.op(vc.ct, 'ONCORE_EXIT_ERROR', `telemetry: stall_exit_reason KVM_CARETAKER_FAULT_STALL_BASE | #MC; "caretaker vCPU ${vc.index} failed in preserved runtime"`);
+  e.op(vc.ct, 'ONCORE_EXIT_ERROR', `telemetry: stall_exit_reason KVM_CARETAKER_FAULT_STALL_BASE | ${cause === 'machine check' ? '#MC' : cause}; "caretaker vCPU ${vc.index} failed in preserved runtime"`);
   const p = st.pcpus[cpu];
   if (p.vcpu === v) p.vcpu = -1;
   syncYieldHooks(e, st.vms[vc.vm]);
