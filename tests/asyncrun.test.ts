@@ -2,7 +2,8 @@
 // what the thread says it buys — only exits that need a VMM wait, and only while no VMM holds the fds.
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../src/model/scenario.ts';
-import { execChanges, runPreset, s, transitions } from './helpers.ts';
+import { execChanges, presetScenario, runPreset, runRaw, s, transitions } from './helpers.ts';
+import { L } from '../src/model/eventlog.ts';
 
 const timing = (() => {
   const r = parseScenario({ version: 1, vms: [{ name: 'vm0', vcpus: 1 }] });
@@ -80,5 +81,35 @@ describe('async-run scenarios', () => {
     expect(transitions(sim).filter((t) => t.entity === 'VMM vm0').map((t) => t.to)).toEqual(['STAGING', 'STAGED', 'RUNNING']);
     expect(r.vcpus.map((v) => v.state)).toEqual(['KVM_RUN', 'KVM_RUN']);
     expect(execChanges(sim, 'vm0/vCPU0').filter((x) => !x.running).length).toBe(1);
+  });
+});
+
+describe('async-run with several VMs and faults that do not apply', () => {
+  it('adopted and finish follow the last VM handed over', () => {
+    const sim = runRaw({
+      version: 1,
+      design: 'async-run',
+      vms: [
+        { name: 'vm0', vcpus: 1, pinning: [2] },
+        { name: 'vm1', vcpus: 1, pinning: [3] },
+      ],
+      steps: [
+        { at: '1s', action: 'preserve', vm: 'vm0' },
+        { at: '1.5s', action: 'kexec' },
+        { at: '3s', action: 'preserve', vm: 'vm1' },
+      ],
+      until: '4s',
+    });
+    const r = sim.report();
+    expect(r.outcome).toBe('completed');
+    // vm1 is staged at 3 s and, the upgrade being requested, handed over once staged
+    expect(r.phases.adopted).toBe(s(3) + timing.vmmPauseAck + timing.asyncStage + vmmGap);
+  });
+  it('says which faults do not apply and ignores them', () => {
+    const sim = runRaw(presetScenario('async-run-idle', { faults: [{ kind: 'kexec-fail' }, { kind: 'tsc-reset' }, { kind: 'wedge-cpu', at: '1s', cpu: 2 }] }));
+    const notes: string[] = [];
+    for (let i = 0; i < sim.log.length; i++) if (sim.log.kind(i) === L.MESSAGE) notes.push(sim.log.strings[sim.log.a(i)]);
+    expect(notes.filter((m) => m.includes('does not apply to async-run'))).toHaveLength(3);
+    expect(sim.report().outcome).toBe('completed');
   });
 });
