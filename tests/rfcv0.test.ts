@@ -110,6 +110,15 @@ describe('rfc-v0 scenarios', () => {
       expect.stringMatching(/^vm0\/vCPU1's state is read by the new kernel while it runs/),
     ]);
   });
+  it('reports the RFC telemetry buffer: exits handled natively by reason, and the spin-wait profile', () => {
+    const r = runPreset('rfc-v0-spin-wait').report();
+    const t = r.vcpus[0].telemetryBuffer!;
+    expect(t.spinWaitExitReason).toBe('EPT_MISCONFIG');
+    expect(t.spinWaitNs).toBe(r.vcpus[0].stalledNs);
+    expect(t.handled['MSR_WRITE/TSC_DEADLINE']).toBe(r.vcpus[0].gapExits['MSR_WRITE/TSC_DEADLINE'].fastpath);
+    expect(r.vcpus[1].telemetryBuffer!.spinWaitExitReason).toBeNull();
+    expect(runPreset('converged-idle').report().vcpus[0].telemetryBuffer).toBeUndefined();
+  });
   it('cancel: the old kernel flips the flag back; kexec never happens and nothing is stopped', () => {
     const sim = runPreset('rfc-v0-cancel');
     const r = sim.report();

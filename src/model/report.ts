@@ -42,6 +42,15 @@ export interface VcpuReport {
     yields: number;
     migrations: number;
   };
+  /**
+   * rfc-v0: the RFC's telemetry buffer (rfc-thread.md Phase F [RFC]): exits the Caretaker handled
+   * natively, by reason, and its spin-wait profile (the exit that blocked it, the time spun).
+   */
+  telemetryBuffer?: {
+    handled: Record<string, number>;
+    spinWaitExitReason: string | null;
+    spinWaitNs: Ns;
+  };
 }
 
 export interface VmReport {
@@ -99,6 +108,15 @@ export function buildReport(e: Engine): RunReport {
               preemptions: vc.oncore.preemptions,
               yields: vc.oncore.yields + (gapExits.HLT?.fastpath ?? 0) + (gapExits.PAUSE_INSTRUCTION?.fastpath ?? 0) + (gapExits.MWAIT_INSTRUCTION?.fastpath ?? 0),
               migrations: vc.oncore.migrations,
+            },
+          }
+        : {}),
+      ...(st.sc.design === 'rfc-v0' && vc.ct >= 0
+        ? {
+            telemetryBuffer: {
+              handled: Object.fromEntries(Object.entries(gapExits).filter(([, c]) => c.fastpath > 0).map(([k, c]) => [k, c.fastpath])),
+              spinWaitExitReason: vc.lastStallKind >= 0 ? EXIT_IDS[vc.lastStallKind] : null,
+              spinWaitNs: vc.stalledNs + openStall,
             },
           }
         : {}),

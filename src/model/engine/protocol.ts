@@ -186,6 +186,7 @@ export function buildWorld(e: Engine): void {
         waitNs: 0,
         pendingAcks: [],
         stallKind: -1,
+        lastStallKind: -1,
         stallSince: 0,
         stalledNs: 0,
         longestStallNs: 0,

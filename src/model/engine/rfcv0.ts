@@ -78,6 +78,7 @@ export function spinWait(e: Engine, v: number, kind: number): void {
   e.fire(vc.ct, 'SPIN');
   e.halt(v, `blocking exit ${EXIT_IDS[kind]}: the Caretaker spin-waits on the CCB flag`);
   vc.stallKind = kind;
+  vc.lastStallKind = kind;
   vc.stallSince = st.now;
 }
 

@@ -92,6 +92,8 @@ export interface VcpuRec {
   /** Guest IPIs this vCPU must acknowledge once it executes again: [id, sender, id, sender, ...]. */
   pendingAcks: number[];
   stallKind: number;
+  /** rfc-v0: the exit that last made the Caretaker spin-wait (-1: none), for its telemetry buffer. */
+  lastStallKind: number;
   stallSince: Ns;
   stalledNs: Ns;
   longestStallNs: Ns;
