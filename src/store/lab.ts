@@ -23,7 +23,12 @@ export const LARGE_RUN_EVENTS = 2_500_000;
 export const SPEEDS = [100, 10, 1, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6] as const;
 
 export interface LabState {
+  /** The preset the loaded scenario is, or '' for one from a link or the editor. */
   presetId: string;
+  /** The loaded scenario as its JSON input (what Share puts in a link and the editor shows). */
+  scenarioRaw: unknown;
+  /** A message about the page itself (a bad link, a replay that differs), shown until dismissed. */
+  notice: string | null;
   title: string;
   description: string;
   design: string;
@@ -50,6 +55,9 @@ export interface LabState {
   focus: number;
 
   loadPreset(id: string): Promise<void>;
+  /** Loads and runs a scenario; an invalid one leaves the current run on screen and returns its errors. */
+  loadScenario(raw: unknown, presetId?: string): Promise<{ ok: true } | { ok: false; errors: SchemaError[]; message: string }>;
+  setNotice(notice: string | null): void;
   seek(t: Ns): Promise<void>;
   stepEvent(): Promise<void>;
   jumpPhase(dir: 1 | -1): Promise<void>;
@@ -105,6 +113,8 @@ export function createLabStore(client: SimClient) {
 
     return {
       presetId: DEFAULT_PRESET,
+      scenarioRaw: null,
+      notice: null,
       title: '',
       description: '',
       design: '',
@@ -128,19 +138,25 @@ export function createLabStore(client: SimClient) {
       focus: -1,
 
       async loadPreset(id) {
-        const mine = ++loadSeq;
         const preset = presetById(id);
         if (!preset) {
-          set({ status: 'error', message: `unknown preset ${id}`, errors: [] });
+          set({ notice: `unknown preset ${JSON.stringify(id)}` });
           return;
         }
-        set({ presetId: id, status: 'loading', message: null, errors: [], playing: false, selection: null });
+        await get().loadScenario(preset.scenario, id);
+      },
+
+      async loadScenario(raw, presetId = '') {
+        const mine = ++loadSeq;
+        const before = get().status;
+        set({ status: 'loading', message: null, errors: [], playing: false });
         try {
-          const loaded = await client.load(preset.scenario);
-          if (mine !== loadSeq) return;
+          const loaded = await client.load(raw);
+          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load' };
           if (!loaded.ok) {
-            set({ status: 'error', errors: loaded.errors, message: 'the scenario is invalid' });
-            return;
+            // the last good run stays on screen; the caller shows the errors
+            set({ status: before === 'ready' || before === 'error' ? before : 'idle', errors: loaded.errors, message: 'the scenario is invalid' });
+            return { ok: false, errors: loaded.errors, message: 'the scenario is invalid' };
           }
           const data = new TimelineData();
           // the lab opens on the whole cycle: run to the end and show all of it, unless the run is
@@ -153,15 +169,18 @@ export function createLabStore(client: SimClient) {
             loaded.design === 'classic' || large ? Promise.resolve(null) : client.report('classic').catch(() => null),
             get().machines.length ? Promise.resolve(get().machines) : client.machines(),
           ]);
-          if (mine !== loadSeq) return;
+          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load' };
           const vcpu0 = data.entities.findIndex((e) => e.kind === 'vcpu');
           set({
+            presetId,
+            scenarioRaw: raw,
             title: loaded.title,
             description: loaded.description,
             design: loaded.design,
             until: loaded.until,
             ringCapacity: loaded.ringCapacity,
             message: large ? `about ${(loaded.estimatedEvents / 1e6).toFixed(1)} million events: the run starts at 0, press play` : null,
+            errors: [],
             data,
             dataVersion: data.version,
             cursor: adv.snapshot.now,
@@ -171,12 +190,20 @@ export function createLabStore(client: SimClient) {
             classicReport,
             machines,
             view: { t0: 0, t1: loaded.until },
+            selection: null,
             focus: vcpu0,
             status: 'ready',
           });
+          return { ok: true };
         } catch (e) {
-          if (mine === loadSeq) set({ status: 'error', message: e instanceof Error ? e.message : String(e) });
+          const message = e instanceof Error ? e.message : String(e);
+          if (mine === loadSeq) set({ status: 'error', message });
+          return { ok: false, errors: [], message };
         }
+      },
+
+      setNotice(notice) {
+        set({ notice });
       },
 
       async seek(t) {

@@ -25,6 +25,7 @@ import { StatePanel } from './panels/StatePanel.tsx';
 import { Overview } from './timeline/Overview.tsx';
 import { Timeline } from './timeline/Timeline.tsx';
 import { Transport } from './Transport.tsx';
+import { Share } from './Share.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
 
 export function App({ store }: { store: LabStore }) {
@@ -34,6 +35,7 @@ export function App({ store }: { store: LabStore }) {
   const description = useStore(store, (s) => s.description);
   const message = useStore(store, (s) => s.message);
   const errors = useStore(store, (s) => s.errors);
+  const notice = useStore(store, (s) => s.notice);
   return (
     <div className="page">
       <header className="top">
@@ -44,6 +46,7 @@ export function App({ store }: { store: LabStore }) {
         <label className="preset">
           Scenario{' '}
           <select value={presetId} onChange={(e) => void store.getState().loadPreset(e.target.value)} aria-label="Preset scenario" data-testid="preset">
+            {presetId === '' && <option value="">a scenario from a link or the editor</option>}
             {DESIGN_GROUPS.map(([design, label]) => (
               <optgroup key={design} label={label}>
                 {PRESETS.filter((p) => (p.scenario.design ?? 'converged') === design).map((p) => (
@@ -55,7 +58,16 @@ export function App({ store }: { store: LabStore }) {
             ))}
           </select>
         </label>
+        <Share store={store} />
       </header>
+      {notice && (
+        <div className="notice" role="alert" data-testid="notice">
+          <span>{notice}</span>
+          <button type="button" onClick={() => store.getState().setNotice(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
       <div className="scenario">
         <h2 data-testid="title">{title || presetId}</h2>
         <p className="description">{description}</p>

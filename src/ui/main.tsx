@@ -6,7 +6,7 @@ import { createLabStore } from '../store/lab.ts';
 import { App } from './App.tsx';
 import { installAutomation } from './automation.ts';
 import { installKeys, installPlayer } from './keyboard.ts';
-import { presetFromHash } from './url.ts';
+import { openFromUrl } from './boot.ts';
 import './styles.css';
 
 const worker = new Worker(new URL('../sim/worker.ts', import.meta.url), { type: 'module' });
@@ -15,11 +15,8 @@ const store = createLabStore(client);
 installAutomation(store);
 installKeys(store);
 installPlayer(store);
-void store.getState().loadPreset(presetFromHash(location.hash) ?? store.getState().presetId);
-window.addEventListener('hashchange', () => {
-  const id = presetFromHash(location.hash);
-  if (id && id !== store.getState().presetId) void store.getState().loadPreset(id);
-});
+void openFromUrl(store, location.search, location.hash);
+window.addEventListener('hashchange', () => void openFromUrl(store, location.search, location.hash));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

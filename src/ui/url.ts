@@ -1,10 +1,109 @@
 /**
- * Reading the lab's URL (design.md §5). For now a bundled preset travels as `#p=<preset-id>`;
- * an unknown id falls back to the default preset.
+ * The lab's URL (design.md §5; docs/url.md). The scenario travels in the fragment, never to a
+ * server: `#s=` + lz-string's compressToEncodedURIComponent(JSON) or `#p=<preset-id>`. View state
+ * rides in the query: `t` (cursor, ns), `view` (the visible window, "t0,t1" in ns), `h` (the event
+ * log hash of the shared run, to say when this engine replays it differently), `theme`, `embed=1`.
+ * Reading never throws and never evaluates anything: a bad URL becomes a message and no scenario.
  */
+import LZString from 'lz-string';
 import { presetById } from '../model/presets.ts';
+import { SCENARIO_VERSION } from '../model/scenario.ts';
 
-export function presetFromHash(hash: string): string | null {
-  const m = /^#p=([A-Za-z0-9_.-]{1,64})$/.exec(hash);
-  return m && presetById(m[1]) ? m[1] : null;
+/** Larger fragments (compressed) or scenarios (as JSON) are refused. */
+export const MAX_URL_SCENARIO_BYTES = 1 << 20;
+
+export type UrlScenario = { kind: 'preset'; id: string } | { kind: 'inline'; raw: unknown } | null;
+
+export interface LabUrl {
+  scenario: UrlScenario;
+  /** Why the scenario part could not be read (the page then opens the default scenario). */
+  problem: string | null;
+  t: number | null;
+  view: { t0: number; t1: number } | null;
+  hash: string | null;
+  theme: 'light' | 'dark' | 'projector';
+  embed: boolean;
+}
+
+function nsParam(q: URLSearchParams, key: string): number | null {
+  const v = q.get(key);
+  if (v === null || !/^\d{1,15}$/.test(v)) return null;
+  return Number(v);
+}
+
+/** Reads a location (its search and hash); whatever is wrong is reported, not thrown. */
+export function parseLabUrl(search: string, hash: string): LabUrl {
+  const q = new URLSearchParams(search);
+  const themeParam = q.get('theme');
+  const theme = themeParam === 'dark' || themeParam === 'projector' ? themeParam : 'light';
+  const viewMatch = /^(\d{1,15}),(\d{1,15})$/.exec(q.get('view') ?? '');
+  const view = viewMatch && Number(viewMatch[2]) > Number(viewMatch[1]) ? { t0: Number(viewMatch[1]), t1: Number(viewMatch[2]) } : null;
+  const h = q.get('h');
+  const out: LabUrl = { scenario: null, problem: null, t: nsParam(q, 't'), view, hash: h && /^[0-9a-f]{16}$/.test(h) ? h : null, theme, embed: q.get('embed') === '1' };
+  const { scenario, problem } = scenarioFromHash(hash);
+  out.scenario = scenario;
+  out.problem = problem;
+  return out;
+}
+
+/** The scenario part of the fragment: a preset id, an inline scenario, nothing, or a problem. */
+export function scenarioFromHash(hash: string): { scenario: UrlScenario; problem: string | null } {
+  if (hash === '' || hash === '#') return { scenario: null, problem: null };
+  if (hash.length > MAX_URL_SCENARIO_BYTES + 3) return { scenario: null, problem: `the scenario in this link is over ${MAX_URL_SCENARIO_BYTES / 1024} KB; the lab reads at most 1 MB` };
+  if (hash.startsWith('#p=')) {
+    const id = hash.slice(3);
+    if (/^[A-Za-z0-9_.-]{1,64}$/.test(id) && presetById(id)) return { scenario: { kind: 'preset', id }, problem: null };
+    return { scenario: null, problem: `this link names a preset the lab does not have (${JSON.stringify(id.slice(0, 64))})` };
+  }
+  if (!hash.startsWith('#s=')) return { scenario: null, problem: 'this link has a fragment the lab does not read: expected #s=<scenario> or #p=<preset-id>' };
+  let packed = hash.slice(3);
+  // some tools percent-encode the fragment; lz-string's alphabet never contains "%"
+  if (packed.includes('%')) {
+    try {
+      packed = decodeURIComponent(packed);
+    } catch {
+      return { scenario: null, problem: 'the scenario in this link has broken percent-encoding: was the link cut or changed?' };
+    }
+  }
+  if (!/^[A-Za-z0-9+\-$]*$/.test(packed) || packed.length === 0) return { scenario: null, problem: 'the scenario in this link is not lz-string encoded (it has characters that encoding never produces): was the link cut or changed?' };
+  let text: string | null = null;
+  try {
+    text = LZString.decompressFromEncodedURIComponent(packed);
+  } catch {
+    text = null;
+  }
+  if (!text) return { scenario: null, problem: 'the scenario in this link does not decompress: the link is probably truncated' };
+  if (text.length > MAX_URL_SCENARIO_BYTES) return { scenario: null, problem: 'the scenario in this link is over 1 MB once decompressed; the lab reads at most 1 MB' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { scenario: null, problem: `the scenario in this link is not valid JSON (${e instanceof Error ? e.message : 'parse error'}): the link is probably truncated` };
+  }
+  return migrate(raw);
+}
+
+/**
+ * Scenario versions the lab knows: today only version 1. A newer version cannot be replayed; an
+ * older one would be migrated here (none exists yet).
+ */
+function migrate(raw: unknown): { scenario: UrlScenario; problem: string | null } {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const v = (raw as { version?: unknown }).version;
+    if (typeof v === 'number' && Number.isInteger(v) && v > SCENARIO_VERSION) {
+      return { scenario: null, problem: `this link holds a version ${v} scenario, made by a newer lab; this one reads version ${SCENARIO_VERSION}` };
+    }
+  }
+  return { scenario: { kind: 'inline', raw }, problem: null };
+}
+
+/** The share URL of a scenario at a cursor and window (and the run's hash, to detect drift). */
+export function shareUrl(base: string, raw: unknown, state: { cursor: number; view: { t0: number; t1: number }; hash: string | null; theme?: string; embed?: boolean }): string {
+  const q = new URLSearchParams();
+  if (state.embed) q.set('embed', '1');
+  if (state.theme && state.theme !== 'light') q.set('theme', state.theme);
+  q.set('t', String(Math.round(state.cursor)));
+  q.set('view', `${Math.round(state.view.t0)},${Math.round(state.view.t1)}`);
+  if (state.hash) q.set('h', state.hash);
+  return `${base}?${q.toString()}#s=${LZString.compressToEncodedURIComponent(JSON.stringify(raw))}`;
 }

@@ -1,0 +1,40 @@
+/**
+ * Opening the lab from its URL: the scenario of the link (or the default preset), then the cursor
+ * and window it names. A link that cannot be read, or whose scenario is invalid, opens the default
+ * scenario with a notice saying what was wrong; a shared run this engine replays differently (its
+ * event log hash changed) says so too.
+ */
+import { DEFAULT_PRESET } from '../model/presets.ts';
+import type { LabStore } from '../store/lab.ts';
+import { parseLabUrl } from './url.ts';
+
+export async function openFromUrl(store: LabStore, search: string, hash: string): Promise<void> {
+  const url = parseLabUrl(search, hash);
+  const st = () => store.getState();
+  let notice: string | null = null;
+  let loaded = false;
+  if (url.problem) notice = `${url.problem}; showing the default scenario instead`;
+  else if (url.scenario?.kind === 'inline') {
+    const r = await st().loadScenario(url.scenario.raw);
+    loaded = r.ok;
+    if (!r.ok) {
+      const first = r.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`);
+      const more = r.errors.length > 3 ? `; ${r.errors.length - 3} more` : '';
+      notice = `the scenario in this link is invalid (${first.join('; ') || r.message}${more}); showing the default scenario instead`;
+    }
+  } else if (url.scenario?.kind === 'preset') {
+    await st().loadPreset(url.scenario.id);
+    loaded = st().status === 'ready';
+  }
+  if (!loaded) {
+    await st().loadPreset(DEFAULT_PRESET);
+  } else {
+    if (url.hash) {
+      const now = (await st().wholeReport()).engine.eventLogHash;
+      if (now !== url.hash) notice = `this link was made by a lab whose engine runs this scenario differently (event log hash ${url.hash} then, ${now} here): what you see may not be what was shared`;
+    }
+    if (url.t !== null) await st().seek(url.t);
+    if (url.view) st().setView(Math.max(0, url.view.t0), Math.min(st().until, url.view.t1));
+  }
+  st().setNotice(notice);
+}
