@@ -149,13 +149,13 @@ export function createLabStore(client: SimClient) {
       async loadScenario(raw, presetId = '') {
         const mine = ++loadSeq;
         const before = get().status;
-        set({ status: 'loading', message: null, errors: [], playing: false });
+        set({ status: 'loading', playing: false });
         try {
           const loaded = await client.load(raw);
           if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load' };
           if (!loaded.ok) {
-            // the last good run stays on screen; the caller shows the errors
-            set({ status: before === 'ready' || before === 'error' ? before : 'idle', errors: loaded.errors, message: 'the scenario is invalid' });
+            // the last good run stays on screen, as it was; the caller shows the errors
+            set(before === 'ready' ? { status: 'ready', message: null } : { status: before === 'error' ? 'error' : 'idle', errors: loaded.errors, message: 'the scenario is invalid' });
             return { ok: false, errors: loaded.errors, message: 'the scenario is invalid' };
           }
           const data = new TimelineData();

@@ -1,7 +1,9 @@
 /**
- * The lab: a preset picker and the scenario's description, the transport, the timeline, and the
+ * The lab: a preset picker, Share and the scenario editor (loaded on demand), the scenario's
+ * description and notices, the transport, the timeline, and the
  * details, state machine and metrics panels, with the accessible event list and the keys.
  */
+import { lazy, Suspense, useState } from 'react';
 import { useStore } from 'zustand';
 import { PRESETS } from '../model/presets.ts';
 import { DESIGNS, type DesignId } from '../model/scenario.ts';
@@ -28,7 +30,11 @@ import { Transport } from './Transport.tsx';
 import { Share } from './Share.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
 
+/** Monaco is a large chunk: fetched only when the editor first opens. */
+const ScenarioEditor = lazy(() => import('./editor/ScenarioEditor.tsx'));
+
 export function App({ store }: { store: LabStore }) {
+  const [editing, setEditing] = useState(false);
   const presetId = useStore(store, (s) => s.presetId);
   const status = useStore(store, (s) => s.status);
   const title = useStore(store, (s) => s.title);
@@ -58,7 +64,12 @@ export function App({ store }: { store: LabStore }) {
             ))}
           </select>
         </label>
-        <Share store={store} />
+        <div className="header-actions">
+          <button type="button" onClick={() => setEditing((x) => !x)} aria-pressed={editing} data-testid="edit">
+            {editing ? 'Close the editor' : 'Edit scenario'}
+          </button>
+          <Share store={store} />
+        </div>
       </header>
       {notice && (
         <div className="notice" role="alert" data-testid="notice">
@@ -84,6 +95,11 @@ export function App({ store }: { store: LabStore }) {
           </ul>
         )}
       </div>
+      {editing && (
+        <Suspense fallback={<p className="panel">loading the editor…</p>}>
+          <ScenarioEditor store={store} />
+        </Suspense>
+      )}
       <Transport store={store} />
       <Legend />
       <Overview store={store} />
