@@ -1,23 +1,32 @@
 /**
- * The Share button: the URL of design.md §5 for the loaded scenario at the current cursor and
- * window (plus the run's event log hash), copied to the clipboard and shown to select by hand.
+ * Share and Embed: the URL of design.md §5 for the loaded scenario at the current cursor and
+ * window (plus the run's event log hash), or an iframe snippet of it for a slide (`embed=1`, light
+ * or projector theme), copied to the clipboard and shown to select by hand.
  */
 import { useState } from 'react';
 import type { LabStore } from '../store/lab.ts';
 import { shareUrl } from './url.ts';
 
+type Mode = 'link' | 'embed';
+
+export function embedSnippet(src: string): string {
+  return `<iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="1280" height="720" style="border:0" allow="fullscreen" title="Caretaker Lab"></iframe>`;
+}
+
 export function Share({ store }: { store: LabStore }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [copied, setCopied] = useState<string>('');
-  async function share() {
+  const [out, setOut] = useState<{ mode: Mode; text: string } | null>(null);
+  const [copied, setCopied] = useState('');
+  const [theme, setTheme] = useState<'light' | 'projector'>('projector');
+  async function make(mode: Mode, th = theme) {
     const s = store.getState();
     if (s.status !== 'ready' || s.scenarioRaw === null) return;
     const hash = (await s.wholeReport()).engine.eventLogHash;
     const base = `${location.origin}${location.pathname}`;
-    const u = shareUrl(base, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash });
-    setUrl(u);
+    const url = shareUrl(base, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash, embed: mode === 'embed', theme: mode === 'embed' ? th : undefined });
+    const text = mode === 'embed' ? embedSnippet(url) : url;
+    setOut({ mode, text });
     try {
-      await navigator.clipboard.writeText(u);
+      await navigator.clipboard.writeText(text);
       setCopied('copied to the clipboard');
     } catch {
       setCopied('select it and copy');
@@ -25,16 +34,36 @@ export function Share({ store }: { store: LabStore }) {
   }
   return (
     <div className="share">
-      <button type="button" onClick={() => void share()} data-testid="share" title="A link to this scenario at this cursor and zoom">
+      <button type="button" onClick={() => void make('link')} data-testid="share" title="A link to this scenario at this cursor and zoom">
         Share
+      </button>{' '}
+      <button type="button" onClick={() => void make('embed')} data-testid="embed" title="An iframe for a slide deck">
+        Embed
       </button>
-      {url && (
-        <div className="share-box" role="dialog" aria-label="Share link">
-          <input readOnly value={url} data-testid="share-url" aria-label="Share URL" onFocus={(e) => e.currentTarget.select()} />
+      {out && (
+        <div className="share-box" role="dialog" aria-label={out.mode === 'link' ? 'Share link' : 'Embed snippet'}>
+          <input readOnly value={out.text} data-testid={out.mode === 'link' ? 'share-url' : 'embed-snippet'} aria-label={out.mode === 'link' ? 'Share URL' : 'Embed snippet'} onFocus={(e) => e.currentTarget.select()} />
+          {out.mode === 'embed' && (
+            <label className="share-note">
+              theme{' '}
+              <select
+                value={theme}
+                onChange={(e) => {
+                  const th = e.target.value as 'light' | 'projector';
+                  setTheme(th);
+                  void make('embed', th);
+                }}
+                aria-label="Embed theme"
+              >
+                <option value="projector">projector (large type, high contrast)</option>
+                <option value="light">light</option>
+              </select>
+            </label>
+          )}
           <span className="share-note">
-            {copied} · {url.length.toLocaleString('en-US')} characters; the scenario travels in the link, never to a server
+            {copied} · {out.text.length.toLocaleString('en-US')} characters; the scenario travels in the link, never to a server
           </span>
-          <button type="button" onClick={() => setUrl(null)} aria-label="Close the share link">
+          <button type="button" onClick={() => setOut(null)} aria-label="Close">
             ×
           </button>
         </div>

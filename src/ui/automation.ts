@@ -31,7 +31,7 @@ declare global {
   }
 }
 
-export function installAutomation(store: LabStore): void {
+export function installAutomation(store: LabStore): CaretakerLabApi {
   const ready = () =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -45,7 +45,7 @@ export function installAutomation(store: LabStore): void {
         if (check()) unsub();
       });
     });
-  window.caretakerLab = {
+  const api: CaretakerLabApi = {
     ready,
     async seek(ns: number) {
       await ready();
@@ -86,4 +86,6 @@ export function installAutomation(store: LabStore): void {
       }
     },
   };
+  window.caretakerLab = api;
+  return api;
 }

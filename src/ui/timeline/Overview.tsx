@@ -7,6 +7,7 @@
 import { useEffect, useRef } from 'react';
 import type { LabStore } from '../../store/lab.ts';
 import { GUTTER } from './lanes.ts';
+import { font } from './render.ts';
 
 const H = 34;
 
@@ -32,7 +33,7 @@ export function Overview({ store }: { store: LabStore }) {
       c.fillStyle = '#f7f7f5';
       c.fillRect(0, 0, w, H);
       c.fillStyle = '#6b727b';
-      c.font = '10px system-ui, sans-serif';
+      c.font = font('10px system-ui, sans-serif');
       c.fillText('whole run', 8, 14);
       c.fillText('exits / stalls', 8, 27);
       const cols = Math.max(1, Math.floor(w - GUTTER));

@@ -116,7 +116,7 @@ function drawStates(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: Lane,
       ctx.fillRect(r[0], y, w, h);
       if (w > 60 && h >= 11) {
         ctx.fillStyle = '#1d2125';
-        ctx.font = '10px system-ui, sans-serif';
+        ctx.font = font('10px system-ui, sans-serif');
         const label = sliceLabel(info.machine, info.name, s.state, color === NEW_KERNEL_ONLINE);
         const tw = ctx.measureText(label).width;
         if (tw + 6 < w) ctx.fillText(label, r[0] + Math.max(3, (w - tw) / 2), y + h / 2 + 3.5);
@@ -429,7 +429,7 @@ function drawAxis(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
   const nsPerPx = (view.t1 - view.t0) / (view.width - GUTTER);
   const step = tickStep(nsPerPx);
   ctx.fillStyle = '#3a4048';
-  ctx.font = '10px ui-monospace, Menlo, monospace';
+  ctx.font = font('10px ui-monospace, Menlo, monospace');
   const first = Math.ceil(view.t0 / step) * step;
   for (let t = first; t <= view.t1; t += step) {
     const x = Math.round(xOf(view, t)) + 0.5;
@@ -441,7 +441,7 @@ function drawAxis(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
     ctx.fillText(tickLabel(t, step), x + 3, 11);
   }
   // phase names under the ticks; a name that would overlap the previous one is shortened to a dot
-  ctx.font = '600 10px system-ui, sans-serif';
+  ctx.font = font('600 10px system-ui, sans-serif');
   let lastEnd = -Infinity;
   for (const p of inp.data.phases) {
     const x = xOf(view, p.t);
@@ -455,6 +455,24 @@ function drawAxis(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
       ctx.fillRect(x - 1, AXIS_H - 6, 3, 3);
     }
   }
+}
+
+/** The text, cut with an ellipsis to fit `max` pixels in the current font. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  if (ctx.measureText(text).width <= max) return text;
+  let n = text.length;
+  while (n > 1 && ctx.measureText(`${text.slice(0, n)}…`).width > max) n--;
+  return `${text.slice(0, n)}…`;
+}
+
+/** Text on the canvas is scaled for the projector theme (large type); 1 elsewhere. */
+let textScale = 1;
+export function setCanvasTextScale(k: number): void {
+  textScale = k;
+}
+/** A canvas font spec with its pixel size scaled by the current text scale. */
+export function font(spec: string): string {
+  return textScale === 1 ? spec : spec.replace(/(\d+(?:\.\d+)?)px/, (_, n: string) => `${Math.round(Number(n) * textScale)}px`);
 }
 
 /** Seconds with as many decimals as the tick step needs. */
@@ -484,26 +502,27 @@ function drawGutter(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
     if (l.group !== group) {
       group = l.group;
       ctx.fillStyle = '#8a9099';
-      ctx.font = '600 9px system-ui, sans-serif';
+      ctx.font = font('600 9px system-ui, sans-serif');
       ctx.fillText(group.toUpperCase(), 6, l.y - 1);
     }
     ctx.fillStyle = '#1d2125';
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = font('11px system-ui, sans-serif');
     const mid = l.kind === 'vcpu' ? l.y + 10 : l.y + l.h / 2 + 4;
-    ctx.fillText(l.label, 8, mid);
+    const subX = l.kind === 'vcpu' ? 8 : 96;
+    ctx.fillText(fitText(ctx, l.label, (l.sub && l.kind !== 'vcpu' ? subX : GUTTER) - 12), 8, mid);
     if (l.sub && l.h >= 14) {
       ctx.fillStyle = '#6b727b';
-      ctx.font = '9px system-ui, sans-serif';
-      ctx.fillText(l.sub, l.kind === 'vcpu' ? 8 : 96, l.kind === 'vcpu' ? l.y + 21 : mid);
+      ctx.font = font('9px system-ui, sans-serif');
+      ctx.fillText(fitText(ctx, l.sub, GUTTER - subX - 6), subX, l.kind === 'vcpu' ? l.y + 21 : mid);
     }
     if (l.kind === 'vcpu') {
       ctx.fillStyle = '#6b727b';
-      ctx.font = '9px system-ui, sans-serif';
+      ctx.font = font('9px system-ui, sans-serif');
       ctx.fillText('exits ▸', GUTTER - 40, l.y + VCPU_ROWS.exits[0] + 12);
     }
   }
   ctx.restore();
   ctx.fillStyle = '#3a4048';
-  ctx.font = '10px ui-monospace, Menlo, monospace';
+  ctx.font = font('10px ui-monospace, Menlo, monospace');
   ctx.fillText(`${formatNs(view.t1 - view.t0)} in view`, 6, 14);
 }
