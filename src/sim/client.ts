@@ -24,6 +24,8 @@ export interface SimClient {
   report(design?: string, whole?: boolean): Promise<RunReport>;
   /** The lifecycle machines as data (states, descriptions, edges). */
   machines(): Promise<MachineGraph[]>;
+  /** The Chrome JSON trace of the whole run (docs/trace.md), as text. */
+  trace(): Promise<{ json: string; events: number; capped: boolean }>;
   dispose(): void;
 }
 
@@ -49,6 +51,10 @@ function clientOver(send: Send, dispose: () => void): SimClient {
     snapshot: async () => unwrap(await send({ op: 'snapshot' }), 'snapshot').snapshot,
     report: async (design, whole) => unwrap(await send({ op: 'report', design, whole }), 'report').report,
     machines: async () => unwrap(await send({ op: 'machines' }), 'machines').machines,
+    trace: async () => {
+      const r = unwrap(await send({ op: 'trace' }), 'trace');
+      return { json: r.json, events: r.events, capped: r.capped };
+    },
     dispose,
   };
 }

@@ -7,6 +7,7 @@ import { initialState, MACHINE_IDS, machineEdges, machineStates } from '../machi
 import { parseScenario, type ResolvedScenario } from '../model/scenario.ts';
 import type { RunReport } from '../model/report.ts';
 import { Simulation } from './simulation.ts';
+import { exportTrace, traceJsonChunks, traceSourceOf } from '../model/traceExport.ts';
 import type { Have, LogDelta, SimRequest, SimResponse } from './protocol.ts';
 
 export class SimHost {
@@ -48,6 +49,13 @@ export class SimHost {
           return this.snap(sim, req.have);
         case 'snapshot':
           return { op: 'snapshot', snapshot: sim.snapshot() };
+        case 'trace': {
+          // the whole run, as `caretaker-lab trace` writes it (a fresh run: the cursor stays put)
+          const whole = new Simulation(this.scenario!);
+          whole.runUntil(this.scenario!.until);
+          const trace = exportTrace(traceSourceOf(whole.raw), {});
+          return { op: 'trace', json: [...traceJsonChunks(trace)].join(''), events: trace.traceEvents.length, capped: trace.otherData.exits.capped };
+        }
         case 'report':
           if (!req.whole && (!req.design || req.design === this.scenario!.design)) return { op: 'report', report: sim.report() };
           return { op: 'report', report: this.reportAs(req.design ?? this.scenario!.design) };

@@ -38,7 +38,8 @@ export type SimRequest =
   | { op: 'step'; have?: Have }
   | { op: 'report'; design?: string; whole?: boolean }
   | { op: 'snapshot' }
-  | { op: 'machines' };
+  | { op: 'machines' }
+  | { op: 'trace' };
 
 /** A lifecycle machine as data, for drawing it. */
 export interface MachineGraph {
@@ -57,4 +58,5 @@ export type SimResponse =
   | { op: 'snapshot'; snapshot: SimSnapshot; delta?: LogDelta }
   | { op: 'report'; report: RunReport }
   | { op: 'machines'; machines: MachineGraph[] }
+  | { op: 'trace'; json: string; events: number; capped: boolean }
   | { op: 'error'; message: string };

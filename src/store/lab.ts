@@ -72,6 +72,8 @@ export interface LabState {
   tick(wallMs: number): void;
   /** The RunReport of the whole run, whatever the cursor (as `caretaker-lab run --json`). */
   wholeReport(): Promise<RunReport>;
+  /** The Chrome JSON trace of the whole run (as `caretaker-lab trace` writes it). */
+  traceJson(): Promise<{ json: string; events: number; capped: boolean }>;
 }
 
 export type LabStore = ReturnType<typeof createLabStore>;
@@ -260,6 +262,9 @@ export function createLabStore(client: SimClient) {
       },
       wholeReport() {
         return client.report(undefined, true);
+      },
+      traceJson() {
+        return client.trace();
       },
       tick(wallMs) {
         const s = get();

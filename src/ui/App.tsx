@@ -28,6 +28,7 @@ import { Overview } from './timeline/Overview.tsx';
 import { Timeline } from './timeline/Timeline.tsx';
 import { Transport } from './Transport.tsx';
 import { Share } from './Share.tsx';
+import { Export } from './export/Export.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
 
 /** Monaco is a large chunk: fetched only when the editor first opens. */
@@ -69,6 +70,7 @@ export function App({ store }: { store: LabStore }) {
             {editing ? 'Close the editor' : 'Edit scenario'}
           </button>
           <Share store={store} />
+          <Export store={store} />
         </div>
       </header>
       {notice && (
