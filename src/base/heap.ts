@@ -4,6 +4,8 @@
  * integer arguments. Backed by typed arrays: no allocation per event, and structuredClone-able.
  * Four children per node halve the depth of a binary heap; the engine mostly replaces the top.
  */
+import { enlarged } from './grow.ts';
+
 export interface QueueState {
   size: number;
   seq: number;
@@ -28,21 +30,11 @@ export function createQueue(capacity = 256): QueueState {
 
 function grow(q: QueueState): void {
   const cap = q.time.length * 2;
-  const t = new Float64Array(cap);
-  t.set(q.time);
-  q.time = t;
-  const o = new Float64Array(cap);
-  o.set(q.order);
-  q.order = o;
-  const k = new Int32Array(cap);
-  k.set(q.kind);
-  q.kind = k;
-  const a = new Int32Array(cap);
-  a.set(q.a);
-  q.a = a;
-  const b = new Int32Array(cap);
-  b.set(q.b);
-  q.b = b;
+  q.time = enlarged(q.time, cap);
+  q.order = enlarged(q.order, cap);
+  q.kind = enlarged(q.kind, cap);
+  q.a = enlarged(q.a, cap);
+  q.b = enlarged(q.b, cap);
 }
 
 /** Schedules an event; among equal times, earlier pushes pop first. */

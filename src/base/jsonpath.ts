@@ -93,14 +93,19 @@ export function locateJsonPath(text: string, path: string): TextRange | null {
     i += m[0].length;
     return true;
   };
+  /** The range of the value starting at i; i stays at its start, to descend into it. */
+  const valueHere = (): TextRange => {
+    const start = i;
+    skipValue();
+    const r = { start, end: i };
+    i = start;
+    return r;
+  };
   ws();
-  let found: TextRange = { start: i, end: i };
-  {
-    const s = i;
-    if (!skipValue()) return null;
-    found = { start: s, end: i };
-    i = s;
-  }
+  if (!skipValue()) return null;
+  i = 0;
+  ws();
+  let found = valueHere();
   for (const part of parts) {
     ws();
     const c = text[i];
@@ -115,11 +120,8 @@ export function locateJsonPath(text: string, path: string): TextRange | null {
         ws();
         i++; // ':'
         ws();
-        const vs = i;
         if (key === part) {
-          skipValue();
-          found = { start: vs, end: i };
-          i = vs;
+          found = valueHere();
           hit = true;
           break;
         }
@@ -135,11 +137,8 @@ export function locateJsonPath(text: string, path: string): TextRange | null {
       for (let k = 0; ; k++) {
         ws();
         if (text[i] === ']') break;
-        const vs = i;
         if (k === part) {
-          skipValue();
-          found = { start: vs, end: i };
-          i = vs;
+          found = valueHere();
           hit = true;
           break;
         }

@@ -4,11 +4,28 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseJson } from '../base/jsonpos.ts';
+import { parseDuration, type Ns } from '../base/time.ts';
 import { PRESETS, presetById } from '../model/presets.ts';
 import { parseScenario, type ResolvedScenario } from '../model/scenario.ts';
 
 /** Bad input from the user: the command prints its message and exits 2. */
 export class BadInput extends Error {}
+
+/** `--<name> <v>`: a duration ("1.5s", "250ms") or integer ns, at most 10 minutes; `positive` refuses 0. */
+export function durationOption(name: string, v: string, positive = false): Ns {
+  const ns = parseDuration(/^\d+$/.test(v) ? Number(v) : v);
+  if (ns === null || (positive && ns <= 0) || ns > 600_000_000_000) {
+    throw new BadInput(`--${name} ${JSON.stringify(v)}: expected a duration such as "1.5s" or "250ms" (or integer ns), at most 10 minutes`);
+  }
+  return ns;
+}
+
+/** `--seed <v>`: a PRNG seed. */
+export function seedOption(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 4294967295) throw new BadInput(`--seed ${JSON.stringify(v)}: expected an integer from 0 to 4294967295`);
+  return n;
+}
 
 /** Reads a scenario from a preset id or a file. */
 export async function loadScenario(arg: string): Promise<{ raw: unknown; where: string }> {

@@ -3,13 +3,12 @@
  * invariant violated (or valid input), 1 an invariant was violated, 2 bad input (the message
  * names the file, the JSON path or line, and what was expected), 3 an internal error of the lab.
  */
-import { parseDuration } from '../base/time.ts';
 import type { ResolvedScenario } from '../model/scenario.ts';
 import { DEFAULT_PRESET, PRESETS, presetById } from '../model/presets.ts';
 import type { RunReport } from '../model/report.ts';
 import { Simulation } from '../sim/simulation.ts';
 import { renderReport } from './table.ts';
-import { BadInput, loadScenario, resolveOrFail } from './load.ts';
+import { BadInput, durationOption, loadScenario, resolveOrFail, seedOption } from './load.ts';
 import { cmdTrace, TRACE_USAGE } from './trace.ts';
 import { cmdImport, IMPORT_USAGE } from './import.ts';
 import { compareDesigns, parseDesignList, renderCompare } from './compare.ts';
@@ -89,15 +88,9 @@ function parseFlags(args: string[], allowed: string[]): Flags {
     }
     const v = inline ?? args[++i];
     if (v === undefined) throw new BadInput(`--${name} needs a value`);
-    if (name === 'until') {
-      const ns = parseDuration(/^\d+$/.test(v) ? Number(v) : v);
-      if (ns === null || ns <= 0 || ns > 600_000_000_000) throw new BadInput(`--until ${JSON.stringify(v)}: expected a duration such as "12s" or "250ms", at most 10 minutes`);
-      f.until = ns;
-    } else if (name === 'seed') {
-      const n = Number(v);
-      if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 4294967295) throw new BadInput(`--seed ${JSON.stringify(v)}: expected an integer from 0 to 4294967295`);
-      f.seed = n;
-    } else if (name === 'compare') {
+    if (name === 'until') f.until = durationOption('until', v, true);
+    else if (name === 'seed') f.seed = seedOption(v);
+    else if (name === 'compare') {
       const list = parseDesignList(v);
       if (typeof list === 'string') throw new BadInput(list);
       f.compare = list;

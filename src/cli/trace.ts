@@ -6,11 +6,11 @@
  * names the argument, file, line or JSON path, and what was expected).
  */
 import { open } from 'node:fs/promises';
-import { formatNs, parseDuration, type Ns } from '../base/time.ts';
+import { formatNs, type Ns } from '../base/time.ts';
 import { DEFAULT_MAX_EXITS, exportTrace, traceJsonChunks, traceSourceOf, type ChromeTrace } from '../model/traceExport.ts';
 import { Simulation } from '../sim/simulation.ts';
 import type { Io } from './main.ts';
-import { BadInput, loadScenario, resolveOrFail } from './load.ts';
+import { BadInput, durationOption, loadScenario, resolveOrFail, seedOption } from './load.ts';
 
 export const TRACE_USAGE = 'trace <scenario.json | preset-id> -o <out.json | -> [--from T] [--to T] [--max-exits N] [--seed N]';
 
@@ -22,12 +22,6 @@ interface TraceArgs {
   to: Ns | null;
   maxExits: number;
   seed: number | null;
-}
-
-function durationArg(name: string, v: string): Ns {
-  const ns = parseDuration(/^\d+$/.test(v) ? Number(v) : v);
-  if (ns === null || ns > 600_000_000_000) throw new BadInput(`--${name} ${JSON.stringify(v)}: expected a duration such as "1.5s" or "250ms" (or integer ns), at most 10 minutes`);
-  return ns;
 }
 
 function parseTraceArgs(args: string[]): TraceArgs {
@@ -55,10 +49,10 @@ function parseTraceArgs(args: string[]): TraceArgs {
         haveOutput = true;
         break;
       case 'from':
-        r.from = durationArg('from', v);
+        r.from = durationOption('from', v);
         break;
       case 'to':
-        r.to = durationArg('to', v);
+        r.to = durationOption('to', v);
         break;
       case 'max-exits': {
         const n = Number(v);
@@ -66,12 +60,9 @@ function parseTraceArgs(args: string[]): TraceArgs {
         r.maxExits = n;
         break;
       }
-      case 'seed': {
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n > 4294967295) throw new BadInput(`--seed ${JSON.stringify(v)}: expected an integer from 0 to 4294967295`);
-        r.seed = n;
+      case 'seed':
+        r.seed = seedOption(v);
         break;
-      }
     }
   }
   if (positional.length !== 1) throw new BadInput(`trace needs one scenario file or preset id, got ${positional.length}\nusage: caretaker-lab ${TRACE_USAGE}`);

@@ -60,6 +60,8 @@ export interface LabState {
   setNotice(notice: string | null): void;
   seek(t: Ns): Promise<void>;
   stepEvent(): Promise<void>;
+  /** The next (1) or previous (-1) phase instant from the cursor, the run's ends included; null past them. */
+  phaseStop(dir: 1 | -1): Ns | null;
   jumpPhase(dir: 1 | -1): Promise<void>;
   play(): void;
   pause(): void;
@@ -228,12 +230,16 @@ export function createLabStore(client: SimClient) {
         }
       },
 
-      async jumpPhase(dir) {
-        get().pause();
+      phaseStop(dir) {
         const { data, cursor, until } = get();
         const times = [0, ...data.phases.map((p) => p.t), until];
-        const target = dir > 0 ? times.find((t) => t > cursor) : [...times].reverse().find((t) => t < cursor);
-        if (target !== undefined) await get().seek(target);
+        return (dir > 0 ? times.find((t) => t > cursor) : [...times].reverse().find((t) => t < cursor)) ?? null;
+      },
+
+      async jumpPhase(dir) {
+        get().pause();
+        const target = get().phaseStop(dir);
+        if (target !== null) await get().seek(target);
       },
 
       play() {

@@ -8,6 +8,7 @@ import { EXIT_GAP_BIT, IPI_PURPOSE_NAMES, L } from '../model/eventlog.ts';
 import type { EntKind } from '../model/engine/state.ts';
 import type { LogDelta } from '../sim/protocol.ts';
 import type { Have } from '../sim/protocol.ts';
+import { enlarged } from '../base/grow.ts';
 
 export interface EntityInfo {
   kind: EntKind;
@@ -282,17 +283,9 @@ export class TimelineData {
   private grow(need: number): void {
     let cap = this.t.length;
     while (cap < need) cap *= 2;
-    const t = new Float64Array(cap);
-    t.set(this.t);
-    this.t = t;
-    const ks = new Uint32Array(cap);
-    ks.set(this.ks);
-    this.ks = ks;
-    const a = new Uint32Array(cap);
-    a.set(this.a);
-    this.a = a;
-    const b = new Uint32Array(cap);
-    b.set(this.b);
-    this.b = b;
+    this.t = enlarged(this.t, cap);
+    this.ks = enlarged(this.ks, cap);
+    this.a = enlarged(this.a, cap);
+    this.b = enlarged(this.b, cap);
   }
 }

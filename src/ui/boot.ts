@@ -6,10 +6,9 @@
  */
 import { DEFAULT_PRESET } from '../model/presets.ts';
 import type { LabStore } from '../store/lab.ts';
-import { parseLabUrl } from './url.ts';
+import type { LabUrl } from './url.ts';
 
-export async function openFromUrl(store: LabStore, search: string, hash: string): Promise<void> {
-  const url = parseLabUrl(search, hash);
+export async function openFromUrl(store: LabStore, url: LabUrl): Promise<void> {
   const st = () => store.getState();
   let notice: string | null = null;
   let loaded = false;

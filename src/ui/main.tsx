@@ -28,8 +28,8 @@ if (url.embed) installPresenterKeys(store, revealForwarder(window.parent === win
 else installKeys(store);
 installMessages(window, api, store);
 installPlayer(store);
-void openFromUrl(store, location.search, location.hash);
-window.addEventListener('hashchange', () => void openFromUrl(store, location.search, location.hash));
+void openFromUrl(store, url);
+window.addEventListener('hashchange', () => void openFromUrl(store, parseLabUrl(location.search, location.hash)));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -8,7 +8,6 @@ import { formatInstant } from '../../base/time.ts';
 import type { LabStore } from '../../store/lab.ts';
 import { Timeline } from '../timeline/Timeline.tsx';
 import { shareUrl } from '../url.ts';
-import { stepTarget } from './presenter.ts';
 
 /** The phase the cursor is in, as the caption names it. */
 function phaseAt(store: LabStore): string {
@@ -26,10 +25,7 @@ export function EmbedApp({ store }: { store: LabStore }) {
   const notice = useStore(store, (s) => s.notice);
   useStore(store, (s) => s.dataVersion);
   const st = store.getState();
-  const step = (dir: 1 | -1) => {
-    const t = stepTarget(store, dir);
-    if (t !== null) void st.seek(t);
-  };
+  const step = (dir: 1 | -1) => void st.jumpPhase(dir);
   const fullLab = () => {
     const s = store.getState();
     return shareUrl(`${location.origin}${location.pathname}`, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash: null });

@@ -6,7 +6,6 @@
  */
 import type { CaretakerLabApi } from '../automation.ts';
 import type { LabStore } from '../../store/lab.ts';
-import { stepTarget } from './presenter.ts';
 
 export interface LabCommand {
   caretakerLab: string;
@@ -61,9 +60,11 @@ export async function runCommand(c: LabCommand, api: CaretakerLabApi, store: Lab
       return api.report();
     case 'next':
     case 'prev': {
-      const t = stepTarget(store, c.caretakerLab === 'next' ? 1 : -1);
-      if (t !== null) await api.seek(t);
-      return { cursor: store.getState().cursor, moved: t !== null };
+      const dir = c.caretakerLab === 'next' ? 1 : -1;
+      await api.ready();
+      const moved = store.getState().phaseStop(dir) !== null;
+      await store.getState().jumpPhase(dir);
+      return { cursor: store.getState().cursor, moved };
     }
     default:
       throw new Error(`unknown command ${JSON.stringify(c.caretakerLab)}; expected ready, seek, step, report, next or prev`);

@@ -17,14 +17,6 @@ export function revealForwarder(target: Pick<Window, 'postMessage'> | null, orig
   };
 }
 
-/** The next (dir 1) or previous (dir -1) step instant, or null when there is none. */
-export function stepTarget(store: LabStore, dir: 1 | -1): number | null {
-  const { data, cursor, until } = store.getState();
-  const times = [0, ...data.phases.map((p) => p.t), until];
-  const t = dir > 0 ? times.find((x) => x > cursor) : [...times].reverse().find((x) => x < cursor);
-  return t ?? null;
-}
-
 export function installPresenterKeys(store: LabStore, forward: Forward, doc: Document = document): () => void {
   const onKey = (ev: KeyboardEvent) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return forward(ev);
@@ -33,10 +25,8 @@ export function installPresenterKeys(store: LabStore, forward: Forward, doc: Doc
     const s = store.getState();
     if (s.status !== 'ready') return;
     const step = (dir: 1 | -1) => {
-      const t = stepTarget(store, dir);
-      if (t === null) return forward(ev); // no step left: the deck moves on
-      s.pause();
-      void s.seek(t);
+      if (s.phaseStop(dir) === null) return forward(ev); // no step left: the deck moves on
+      void s.jumpPhase(dir);
     };
     switch (ev.code) {
       case 'ArrowRight':
