@@ -508,9 +508,11 @@ function drawGutter(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
     ctx.fillStyle = '#1d2125';
     ctx.font = font('11px system-ui, sans-serif');
     const mid = l.kind === 'vcpu' ? l.y + 10 : l.y + l.h / 2 + 4;
-    const subX = l.kind === 'vcpu' ? 8 : 96;
-    ctx.fillText(fitText(ctx, l.label, (l.sub && l.kind !== 'vcpu' ? subX : GUTTER) - 12), 8, mid);
-    if (l.sub && l.h >= 14) {
+    // the name comes first; a sub-label on the same row takes what room is left after it
+    const label = fitText(ctx, l.label, GUTTER - 14);
+    ctx.fillText(label, 8, mid);
+    const subX = l.kind === 'vcpu' ? 8 : Math.max(96, 8 + ctx.measureText(label).width + 8);
+    if (l.sub && l.h >= 14 && GUTTER - subX - 6 >= 24) {
       ctx.fillStyle = '#6b727b';
       ctx.font = font('9px system-ui, sans-serif');
       ctx.fillText(fitText(ctx, l.sub, GUTTER - subX - 6), subX, l.kind === 'vcpu' ? l.y + 21 : mid);
