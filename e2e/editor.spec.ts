@@ -43,8 +43,15 @@ test('a schema error is marked while typing; Apply keeps the last good run, a fi
   await openEditor(page);
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('"design": "converged"');
   // hovering a key explains the field: its meaning, default and source
-  await page.locator('.monaco-editor .view-line', { hasText: '"cpus"' }).locator('span', { hasText: 'cpus' }).first().hover();
-  await expect(page.locator('.monaco-hover').first()).toContainText('number of pCPUs; CPU 0 is the boot CPU Default: 8. Source: walkthrough §1.');
+  // the JSON worker may still be loading the schema at the first hover: hover again until it answers
+  const key = page.locator('.monaco-editor .view-line', { hasText: '"cpus"' }).locator('span', { hasText: 'cpus' }).first();
+  await expect
+    .poll(async () => {
+      await page.mouse.move(0, 0);
+      await key.hover();
+      return (await page.locator('.monaco-hover').first().textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+    })
+    .toContain('number of pCPUs; CPU 0 is the boot CPU Default: 8. Source: walkthrough §1.');
 
   const bad = { ...presetById('converged-idle')!.scenario, title: 'Edited', vms: [{ name: 'vm0', vcpus: 0 }] };
   await setText(page, JSON.stringify(bad, null, 2));
