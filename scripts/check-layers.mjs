@@ -11,10 +11,12 @@ export const ALLOW = {
   model: { layers: ['base', 'machines'], packages: [] },
   sim: { layers: ['base', 'model', 'machines'], packages: [] },
   store: { layers: ['base', 'model', 'machines', 'sim'], packages: ['zustand'] },
-  ui: { layers: ['base', 'model', 'machines', 'sim', 'store', 'ui'], packages: ['react', 'react-dom', 'd3', 'zustand', 'lz-string', 'monaco-editor', 'xstate'] },
+  // lessons and concepts: content plus pure functions of a run (no DOM, no clock)
+  lessons: { layers: ['base', 'model', 'machines', 'store'], packages: [] },
+  ui: { layers: ['base', 'model', 'machines', 'sim', 'store', 'lessons', 'ui'], packages: ['react', 'react-dom', 'd3', 'zustand', 'lz-string', 'monaco-editor', 'xstate'] },
   cli: { layers: ['base', 'model', 'machines', 'sim'], packages: ['node:'] },
 };
-const PURE = new Set(['base', 'model', 'machines']);
+const PURE = new Set(['base', 'model', 'machines', 'lessons']);
 const FORBIDDEN_CALLS = [
   [/\bDate\s*\.\s*now\b|\bnew\s+Date\b/, 'the wall clock (Date)'],
   [/\bperformance\s*\.\s*now\b/, 'the wall clock (performance.now)'],

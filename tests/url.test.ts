@@ -17,7 +17,7 @@ describe('share URLs', () => {
     const u = shareUrl('https://lab.example/caretaker/', raw, { cursor: 9_690_000_123, view: { t0: 9_600_000_000, t1: 9_700_000_000 }, hash: '0123456789abcdef' });
     expect(u).toMatch(/^https:\/\/lab\.example\/caretaker\/\?t=9690000123&view=9600000000%2C9700000000&h=0123456789abcdef#s=[A-Za-z0-9+\-$]+$/);
     const back = split(u);
-    expect(back).toEqual({ scenario: { kind: 'inline', raw }, problem: null, t: 9_690_000_123, view: { t0: 9_600_000_000, t1: 9_700_000_000 }, hash: '0123456789abcdef', theme: 'light', embed: false });
+    expect(back).toEqual({ scenario: { kind: 'inline', raw }, problem: null, t: 9_690_000_123, view: { t0: 9_600_000_000, t1: 9_700_000_000 }, hash: '0123456789abcdef', theme: 'light', embed: false, lesson: null, step: null });
   });
   it('reads #p=<preset-id>, theme and embed', () => {
     expect(parseLabUrl('?embed=1&theme=projector', '#p=wedged-cpu')).toMatchObject({ scenario: { kind: 'preset', id: 'wedged-cpu' }, embed: true, theme: 'projector' });

@@ -14,6 +14,14 @@ import type { SimSnapshot } from '../model/snapshot.ts';
 import { DEFAULT_PRESET, presetById } from '../model/presets.ts';
 import { TimelineData } from './logMirror.ts';
 
+/** A lit region of the timeline (a lesson step's highlight): a time range over some lanes (null: all). */
+export interface HighlightRegion {
+  t0: Ns;
+  t1: Ns;
+  laneKeys: string[] | null;
+  label: string;
+}
+
 export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: number } | { kind: 'ring'; vcpu: number; t: number };
 
 /** Runs estimated above this many events open at t = 0 instead of being computed whole at load. */
@@ -53,6 +61,12 @@ export interface LabState {
   selection: Selection | null;
   /** Entity whose machine the state panel shows. */
   focus: number;
+  /** Regions the timeline lights up (a lesson step's highlights). */
+  highlights: HighlightRegion[];
+  /** Hide the computed future beyond the cursor (a checkpoint waiting for a prediction). */
+  veiled: boolean;
+  /** A bounded playback (a checkpoint's "watch"): to this instant at this speed, then stop. */
+  watch: { to: Ns; speed: number } | null;
 
   loadPreset(id: string): Promise<void>;
   /** Loads and runs a scenario; an invalid one leaves the current run on screen and returns its errors. */
@@ -69,6 +83,9 @@ export interface LabState {
   setSpeed(s: number): void;
   setView(t0: Ns, t1: Ns): void;
   fit(): void;
+  setOverlay(highlights: HighlightRegion[], veiled: boolean): void;
+  /** Plays from the cursor to t, taking about `wallMs` of wall time, and stops there. */
+  playTo(t: Ns, wallMs: number): void;
   select(sel: Selection | null, focus?: number): void;
   /** Advance the playhead by a wall-clock interval (called each frame while playing). */
   tick(wallMs: number): void;
@@ -140,6 +157,9 @@ export function createLabStore(client: SimClient) {
       view: { t0: 0, t1: 1 },
       selection: null,
       focus: -1,
+      highlights: [],
+      veiled: false,
+      watch: null,
 
       async loadPreset(id) {
         const preset = presetById(id);
@@ -196,6 +216,9 @@ export function createLabStore(client: SimClient) {
             view: { t0: 0, t1: loaded.until },
             selection: null,
             focus: vcpu0,
+            highlights: [],
+            veiled: false,
+            watch: null,
             status: 'ready',
           });
           return { ok: true };
@@ -244,11 +267,11 @@ export function createLabStore(client: SimClient) {
 
       play() {
         const { cursor, until } = get();
-        set({ playing: true, playhead: cursor >= until ? 0 : cursor });
+        set({ playing: true, playhead: cursor >= until ? 0 : cursor, watch: null });
         if (cursor >= until) void moveEngine(0);
       },
       pause() {
-        if (get().playing) set({ playing: false, playhead: get().cursor });
+        if (get().playing) set({ playing: false, playhead: get().cursor, watch: null });
       },
       togglePlay() {
         if (get().playing) get().pause();
@@ -263,6 +286,18 @@ export function createLabStore(client: SimClient) {
       fit() {
         set({ view: { t0: 0, t1: get().until } });
       },
+      setOverlay(highlights, veiled) {
+        set({ highlights, veiled });
+      },
+      playTo(t, wallMs) {
+        const { cursor, until } = get();
+        const target = Math.max(0, Math.min(until, Math.round(t)));
+        if (target <= cursor) {
+          void get().seek(target);
+          return;
+        }
+        set({ playing: true, playhead: cursor, watch: { to: target, speed: (target - cursor) / (Math.max(1, wallMs) * 1e6) } });
+      },
       select(selection, focus) {
         set(focus === undefined ? { selection } : { selection, focus });
       },
@@ -275,9 +310,10 @@ export function createLabStore(client: SimClient) {
       tick(wallMs) {
         const s = get();
         if (!s.playing) return;
-        const next = Math.min(s.until, s.playhead + wallMs * 1e6 * s.speed);
+        const end = s.watch ? s.watch.to : s.until;
+        const next = Math.min(end, s.playhead + wallMs * 1e6 * (s.watch ? s.watch.speed : s.speed));
         set({ playhead: next });
-        if (next >= s.until) set({ playing: false });
+        if (next >= end) set({ playing: false, watch: null });
         void moveEngine(Math.floor(next));
       },
     };

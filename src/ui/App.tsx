@@ -1,7 +1,7 @@
 /**
- * The lab: a preset picker, Share and the scenario editor (loaded on demand), the scenario's
- * description and notices, the transport, the timeline, and the
- * details, state machine and metrics panels, with the accessible event list and the keys.
+ * The lab: a preset picker, the lessons and concepts, Share and the scenario editor (loaded on
+ * demand), the scenario's description and notices, the lesson being followed, the transport, the
+ * timeline, and the details, state machine and metrics panels, with the event list and the keys.
  */
 import { lazy, Suspense, useState } from 'react';
 import { useStore } from 'zustand';
@@ -30,12 +30,23 @@ import { Transport } from './Transport.tsx';
 import { Share } from './Share.tsx';
 import { Export } from './export/Export.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
+import type { LessonSession } from './lessons/session.ts';
+import { CourseList, LessonPanel } from './lessons/LessonPanel.tsx';
+import { ConceptsView } from './lessons/ConceptsView.tsx';
+import { Glossed } from './lessons/Glossed.tsx';
 
 /** Monaco is a large chunk: fetched only when the editor first opens. */
 const ScenarioEditor = lazy(() => import('./editor/ScenarioEditor.tsx'));
 
-export function App({ store }: { store: LabStore }) {
+export function App({ store, session }: { store: LabStore; session: LessonSession }) {
   const [editing, setEditing] = useState(false);
+  const [course, setCourse] = useState(false);
+  const [concept, setConcept] = useState<{ id: string | null } | null>(null);
+  const lessonId = useStore(session, (s) => s.lessonId);
+  const lessonPlace = () => {
+    const l = session.getState();
+    return l.lessonId && l.run ? { id: l.lessonId, step: l.step, own: !l.changed } : null;
+  };
   const presetId = useStore(store, (s) => s.presetId);
   const status = useStore(store, (s) => s.status);
   const title = useStore(store, (s) => s.title);
@@ -66,10 +77,16 @@ export function App({ store }: { store: LabStore }) {
           </select>
         </label>
         <div className="header-actions">
+          <button type="button" onClick={() => setCourse((x) => !x)} aria-pressed={course} data-testid="lessons">
+            Lessons
+          </button>
+          <button type="button" onClick={() => setConcept((x) => (x ? null : { id: null }))} aria-pressed={concept !== null} data-testid="concepts-button">
+            Concepts
+          </button>
           <button type="button" onClick={() => setEditing((x) => !x)} aria-pressed={editing} data-testid="edit">
             {editing ? 'Close the editor' : 'Edit scenario'}
           </button>
-          <Share store={store} />
+          <Share store={store} lesson={lessonPlace} />
           <Export store={store} />
         </div>
       </header>
@@ -83,7 +100,9 @@ export function App({ store }: { store: LabStore }) {
       )}
       <div className="scenario">
         <h2 data-testid="title">{title || presetId}</h2>
-        <p className="description">{description}</p>
+        <p className="description">
+          <Glossed text={description} />
+        </p>
         <p role="status" data-testid="status" className={`status ${status}`}>
           {status === 'loading' ? 'running the scenario…' : status === 'error' ? `error: ${message ?? 'invalid scenario'}` : (message ?? '')}
         </p>
@@ -97,6 +116,19 @@ export function App({ store }: { store: LabStore }) {
           </ul>
         )}
       </div>
+      {course && <CourseList session={session} onClose={() => setCourse(false)} />}
+      {concept && (
+        <ConceptsView
+          id={concept.id}
+          onPick={(id) => setConcept({ id })}
+          onClose={() => setConcept(null)}
+          onLesson={(id) => {
+            setConcept(null);
+            void session.getState().open(id);
+          }}
+        />
+      )}
+      {lessonId && <LessonPanel session={session} onConcept={(id) => setConcept({ id })} />}
       {editing && (
         <Suspense fallback={<p className="panel">loading the editor…</p>}>
           <ScenarioEditor store={store} />
@@ -107,7 +139,7 @@ export function App({ store }: { store: LabStore }) {
       <Overview store={store} />
       <Timeline store={store} />
       <div className="panels">
-        <Details store={store} />
+        <Details store={store} onConcept={(id) => setConcept({ id })} />
         <StatePanel store={store} />
         <Metrics store={store} />
       </div>

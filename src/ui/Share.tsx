@@ -13,7 +13,10 @@ export function embedSnippet(src: string): string {
   return `<iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="1280" height="720" style="border:0" allow="fullscreen" title="Caretaker Lab"></iframe>`;
 }
 
-export function Share({ store }: { store: LabStore }) {
+/** The lesson open in the lab, if any: a share link then names it and its step. */
+export type LessonPlace = () => { id: string; step: number; own: boolean } | null;
+
+export function Share({ store, lesson }: { store: LabStore; lesson?: LessonPlace }) {
   const [out, setOut] = useState<{ mode: Mode; text: string } | null>(null);
   const [copied, setCopied] = useState('');
   const [theme, setTheme] = useState<'light' | 'projector'>('projector');
@@ -22,7 +25,7 @@ export function Share({ store }: { store: LabStore }) {
     if (s.status !== 'ready' || s.scenarioRaw === null) return;
     const hash = (await s.wholeReport()).engine.eventLogHash;
     const base = `${location.origin}${location.pathname}`;
-    const url = shareUrl(base, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash, embed: mode === 'embed', theme: mode === 'embed' ? th : undefined });
+    const url = shareUrl(base, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash, embed: mode === 'embed', theme: mode === 'embed' ? th : undefined, lesson: lesson?.() ?? null });
     const text = mode === 'embed' ? embedSnippet(url) : url;
     setOut({ mode, text });
     try {

@@ -2,16 +2,25 @@
  * Opening the lab from its URL: the scenario of the link (or the default preset), then the cursor
  * and window it names. A link that cannot be read, or whose scenario is invalid, opens the default
  * scenario with a notice saying what was wrong; a shared run this engine replays differently (its
- * event log hash changed) says so too.
+ * event log hash changed) says so too. A link with `lesson` opens that lesson at its step, over the
+ * link's own scenario if it carries one (a lesson with a changed scenario).
  */
 import { DEFAULT_PRESET } from '../model/presets.ts';
 import type { LabStore } from '../store/lab.ts';
 import type { LabUrl } from './url.ts';
+import type { LessonSession } from './lessons/session.ts';
+import { LESSONS, lessonById } from '../lessons/index.ts';
 
-export async function openFromUrl(store: LabStore, url: LabUrl): Promise<void> {
+export async function openFromUrl(store: LabStore, url: LabUrl, session?: LessonSession): Promise<void> {
   const st = () => store.getState();
   let notice: string | null = null;
   let loaded = false;
+  if (url.lesson !== null && session) {
+    const problem = await openLesson(url, session);
+    if (problem === null) return st().setNotice(null);
+    await st().loadPreset(DEFAULT_PRESET);
+    return st().setNotice(`${problem}; showing the default scenario instead`);
+  }
   if (url.problem) notice = `${url.problem}; showing the default scenario instead`;
   else if (url.scenario?.kind === 'inline') {
     const r = await st().loadScenario(url.scenario.raw);
@@ -36,4 +45,15 @@ export async function openFromUrl(store: LabStore, url: LabUrl): Promise<void> {
     if (url.view) st().setView(Math.max(0, url.view.t0), Math.min(st().until, url.view.t1));
   }
   st().setNotice(notice);
+}
+
+/** Opens the link's lesson; null when it opened, else what was wrong. */
+async function openLesson(url: LabUrl, session: LessonSession): Promise<string | null> {
+  if (url.problem) return url.problem;
+  if (!url.lesson || !lessonById(url.lesson)) return `this link names a lesson the lab does not have (${JSON.stringify(url.lesson ?? '')}); the lessons are ${LESSONS.map((l) => l.id).join(', ')}`;
+  const raw = url.scenario?.kind === 'inline' ? url.scenario.raw : undefined;
+  if (await session.getState().open(url.lesson, (url.step ?? 1) - 1, raw)) return null;
+  const why = session.getState().error ?? 'the lesson did not open';
+  session.getState().close();
+  return why;
 }

@@ -10,7 +10,10 @@ import { L } from '../model/eventlog.ts';
 import type { MachineGraph } from '../sim/protocol.ts';
 import type { Selection } from '../store/lab.ts';
 import type { TimelineData } from '../store/logMirror.ts';
-import type { ConceptKey } from './concepts.ts';
+
+/** The concept pages (src/lessons/concepts.ts) the details panel points to. */
+export const DETAIL_CONCEPTS = ['detach', 'gap', 'stall', 'adoption', 'quarantine', 'classic', 'caretaker', 'kexec', 'cpu-preserved', 'async-run', 'design-v2', 'rfc-v0', 'oncore', 'cb-state', 'invariants', 'fastpath', 'init-sipi', 'known-state', 'tlb-shootdown', 'luo-kho', 'madvise', 'trace-ring'] as const;
+export type ConceptKey = (typeof DETAIL_CONCEPTS)[number];
 
 export interface Description {
   title: string;
@@ -44,7 +47,8 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
       if (state === 'DETACHING') return 'detach';
       if (state === 'ORPHANED_RUNNING') return 'gap';
       if (state === 'ORPHANED_BLOCKED') return 'stall';
-      if (state === 'ADOPTING' || state === 'ADOPTED' || state === 'QUARANTINED') return 'adoption';
+      if (state === 'QUARANTINED') return 'quarantine';
+      if (state === 'ADOPTING' || state === 'ADOPTED') return 'adoption';
       if (state === 'SUSPENDED') return 'classic';
       return 'caretaker';
     case 'caretaker':
@@ -64,8 +68,9 @@ function conceptOfState(machine: string | null, state: string): ConceptKey | nul
     case 'oncoreJob':
       return 'oncore';
     case 'cb':
+      return state === 'STALLED' ? 'stall' : 'cb-state';
     case 'vcpuOncore':
-      return state === 'STALLED' ? 'stall' : state === 'STOPPED' || state === 'STOPPING' ? 'adoption' : 'caretaker';
+      return state === 'STALLED' ? 'stall' : state === 'QUARANTINED' ? 'quarantine' : state === 'STOPPED' || state === 'STOPPING' ? 'adoption' : 'caretaker';
     case 'kernel':
       return 'kexec';
     case 'luoSession':

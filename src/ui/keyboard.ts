@@ -4,11 +4,12 @@
  * Ignored while typing in a field.
  */
 import { SPEEDS, type LabStore } from '../store/lab.ts';
+import { phaseStepper, type Stepper } from './stepper.ts';
 
 export const KEYS: [string, string][] = [
   ['Space', 'play / pause'],
   ['.', 'step to the next event'],
-  ['[ and ]', 'previous / next phase'],
+  ['[ and ]', 'previous / next phase (in a lesson: previous / next step)'],
   ['Home / End', 'start / end of the run'],
   ['- and =', 'slower / faster'],
   ['F', 'zoom to fit'],
@@ -16,7 +17,7 @@ export const KEYS: [string, string][] = [
   ['A / D or ← / →', 'pan (timeline focused)'],
 ];
 
-export function installKeys(store: LabStore, target: Document = document): () => void {
+export function installKeys(store: LabStore, target: Document = document, stepper: Stepper = phaseStepper(store)): () => void {
   const onKey = (ev: KeyboardEvent) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const el = ev.target as HTMLElement | null;
@@ -33,10 +34,10 @@ export function installKeys(store: LabStore, target: Document = document): () =>
         void s.stepEvent();
         break;
       case 'BracketRight':
-        void s.jumpPhase(1);
+        if (stepper.can(1)) void stepper.step(1);
         break;
       case 'BracketLeft':
-        void s.jumpPhase(-1);
+        if (stepper.can(-1)) void stepper.step(-1);
         break;
       case 'Home':
         void s.seek(0);

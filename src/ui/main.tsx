@@ -14,7 +14,10 @@ import { EmbedApp } from './embed/EmbedApp.tsx';
 import { embeddingOrigin, installMessages } from './embed/messages.ts';
 import { installPresenterKeys, revealForwarder } from './embed/presenter.ts';
 import { setCanvasTextScale } from './timeline/render.ts';
-import { parseLabUrl } from './url.ts';
+import { parseLabUrl, withLesson } from './url.ts';
+import { createLessonSession } from './lessons/session.ts';
+import { lessonStepper } from './stepper.ts';
+import LZString from 'lz-string';
 import './styles.css';
 
 const worker = new Worker(new URL('../sim/worker.ts', import.meta.url), { type: 'module' });
@@ -22,17 +25,34 @@ const client = workerClient(worker);
 const store = createLabStore(client);
 const api = installAutomation(store);
 const url = parseLabUrl(location.search, location.hash);
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+// the address bar follows the lesson: its id and step, and its scenario only when it was changed
+const session = createLessonSession(store, {
+  storage: storage(),
+  onPlace(lesson, step) {
+    const changed = lesson !== null && session.getState().changed;
+    const hash = changed ? `#s=${LZString.compressToEncodedURIComponent(JSON.stringify(store.getState().scenarioRaw))}` : lesson ? '' : location.hash;
+    history.replaceState(null, '', `${location.pathname}${withLesson(location.search, lesson, step)}${hash}`);
+  },
+});
+const stepper = lessonStepper(session, store);
 document.documentElement.dataset.theme = url.theme;
 if (url.theme === 'projector') setCanvasTextScale(1.35);
-if (url.embed) installPresenterKeys(store, revealForwarder(window.parent === window ? null : window.parent, embeddingOrigin(window)));
-else installKeys(store);
-installMessages(window, api, store);
+if (url.embed) installPresenterKeys(store, revealForwarder(window.parent === window ? null : window.parent, embeddingOrigin(window)), document, stepper);
+else installKeys(store, document, stepper);
+installMessages(window, api, store, stepper);
 installPlayer(store);
-void openFromUrl(store, url);
-window.addEventListener('hashchange', () => void openFromUrl(store, parseLabUrl(location.search, location.hash)));
+void openFromUrl(store, url, session);
+window.addEventListener('hashchange', () => void openFromUrl(store, parseLabUrl(location.search, location.hash), session));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    {url.embed ? <EmbedApp store={store} /> : <App store={store} />}
+    {url.embed ? <EmbedApp store={store} session={session} /> : <App store={store} session={session} />}
   </StrictMode>,
 );

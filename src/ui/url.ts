@@ -2,7 +2,8 @@
  * The lab's URL (design.md §5; docs/url.md). The scenario travels in the fragment, never to a
  * server: `#s=` + lz-string's compressToEncodedURIComponent(JSON) or `#p=<preset-id>`. View state
  * rides in the query: `t` (cursor, ns), `view` (the visible window, "t0,t1" in ns), `h` (the event
- * log hash of the shared run, to say when this engine replays it differently), `theme`, `embed=1`.
+ * log hash of the shared run, to say when this engine replays it differently), `theme`, `embed=1`,
+ * `lesson` (a lesson id) and `step` (1-based): the lesson then sets the cursor and window itself.
  * Reading never throws and never evaluates anything: a bad URL becomes a message and no scenario.
  */
 import LZString from 'lz-string';
@@ -23,6 +24,9 @@ export interface LabUrl {
   hash: string | null;
   theme: 'light' | 'dark' | 'projector';
   embed: boolean;
+  /** A lesson id (its shape checked, not its existence) and a 1-based step; null when absent. */
+  lesson: string | null;
+  step: number | null;
 }
 
 function nsParam(q: URLSearchParams, key: string): number | null {
@@ -39,7 +43,19 @@ export function parseLabUrl(search: string, hash: string): LabUrl {
   const viewMatch = /^(\d{1,15}),(\d{1,15})$/.exec(q.get('view') ?? '');
   const view = viewMatch && Number(viewMatch[2]) > Number(viewMatch[1]) ? { t0: Number(viewMatch[1]), t1: Number(viewMatch[2]) } : null;
   const h = q.get('h');
-  const out: LabUrl = { scenario: null, problem: null, t: nsParam(q, 't'), view, hash: h && /^[0-9a-f]{16}$/.test(h) ? h : null, theme, embed: q.get('embed') === '1' };
+  const lesson = q.get('lesson');
+  const step = q.get('step');
+  const out: LabUrl = {
+    scenario: null,
+    problem: null,
+    t: nsParam(q, 't'),
+    view,
+    hash: h && /^[0-9a-f]{16}$/.test(h) ? h : null,
+    theme,
+    embed: q.get('embed') === '1',
+    lesson: lesson !== null && /^[a-z0-9-]{1,64}$/.test(lesson) ? lesson : lesson === null ? null : '',
+    step: step !== null && /^\d{1,3}$/.test(step) && Number(step) >= 1 ? Number(step) : null,
+  };
   const { scenario, problem } = scenarioFromHash(hash);
   out.scenario = scenario;
   out.problem = problem;
@@ -97,13 +113,44 @@ function migrate(raw: unknown): { scenario: UrlScenario; problem: string | null 
   return { scenario: { kind: 'inline', raw }, problem: null };
 }
 
-/** The share URL of a scenario at a cursor and window (and the run's hash, to detect drift). */
-export function shareUrl(base: string, raw: unknown, state: { cursor: number; view: { t0: number; t1: number }; hash: string | null; theme?: string; embed?: boolean }): string {
+/**
+ * The share URL of a scenario at a cursor and window (and the run's hash, to detect drift). In a
+ * lesson it names the lesson and step instead of a cursor and window, and carries the scenario only
+ * when it is not the lesson's own.
+ */
+export function shareUrl(
+  base: string,
+  raw: unknown,
+  state: { cursor: number; view: { t0: number; t1: number }; hash: string | null; theme?: string; embed?: boolean; lesson?: { id: string; step: number; own: boolean } | null },
+): string {
   const q = new URLSearchParams();
   if (state.embed) q.set('embed', '1');
   if (state.theme && state.theme !== 'light') q.set('theme', state.theme);
-  q.set('t', String(Math.round(state.cursor)));
-  q.set('view', `${Math.round(state.view.t0)},${Math.round(state.view.t1)}`);
+  if (state.lesson) {
+    q.set('lesson', state.lesson.id);
+    q.set('step', String(state.lesson.step + 1));
+    if (state.lesson.own) return `${base}?${q.toString()}`;
+  } else {
+    q.set('t', String(Math.round(state.cursor)));
+    q.set('view', `${Math.round(state.view.t0)},${Math.round(state.view.t1)}`);
+  }
   if (state.hash) q.set('h', state.hash);
   return `${base}?${q.toString()}#s=${LZString.compressToEncodedURIComponent(JSON.stringify(raw))}`;
+}
+
+/** The page's query with the lesson and step set (or removed, for null), other parameters kept. */
+export function withLesson(search: string, lesson: string | null, step: number): string {
+  const q = new URLSearchParams(search);
+  if (lesson) {
+    q.set('lesson', lesson);
+    q.set('step', String(step + 1));
+    // the lesson places the cursor and window itself
+    q.delete('t');
+    q.delete('view');
+  } else {
+    q.delete('lesson');
+    q.delete('step');
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }

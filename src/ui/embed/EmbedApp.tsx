@@ -8,6 +8,11 @@ import { formatInstant } from '../../base/time.ts';
 import type { LabStore } from '../../store/lab.ts';
 import { Timeline } from '../timeline/Timeline.tsx';
 import { shareUrl } from '../url.ts';
+import type { LessonSession } from '../lessons/session.ts';
+import { currentLesson } from '../lessons/session.ts';
+import { runText } from '../../lessons/anchors.ts';
+import { Glossed } from '../lessons/Glossed.tsx';
+import { lessonStepper } from '../stepper.ts';
 
 /** The phase the cursor is in, as the caption names it. */
 function phaseAt(store: LabStore): string {
@@ -17,7 +22,40 @@ function phaseAt(store: LabStore): string {
   return name;
 }
 
-export function EmbedApp({ store }: { store: LabStore }) {
+/** A lesson as a talk: the step's title and text, and a checkpoint's question, then its answer. */
+function LessonCaption({ session }: { session: LessonSession }) {
+  const s = useStore(session);
+  const lesson = currentLesson(s);
+  if (!lesson || !s.run) return null;
+  const step = lesson.steps[s.step];
+  const cp = step.checkpoint;
+  const choices = cp ? (typeof cp.choices === 'function' ? cp.choices(s.run) : cp.choices) : [];
+  return (
+    <section className="embed-lesson" data-testid="embed-lesson" aria-live="polite">
+      <p className="embed-lesson-head">
+        Lesson {lesson.order}: {lesson.title} · step {s.step + 1} of {lesson.steps.length}
+      </p>
+      <h2>{step.title}</h2>
+      <p>
+        <Glossed text={runText(s.run, step.text)} />
+      </p>
+      {cp && (
+        <p className="embed-cp" data-testid="embed-cp">
+          <strong>Predict: </strong>
+          <Glossed text={runText(s.run, cp.question)} /> ({choices.join(' · ')})
+          {s.phase === 'revealed' && (
+            <>
+              {' '}
+              <strong data-testid="embed-answer">→ {choices[cp.answer(s.run)]}.</strong> <Glossed text={runText(s.run, cp.explain)} />
+            </>
+          )}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function EmbedApp({ store, session }: { store: LabStore; session: LessonSession }) {
   const title = useStore(store, (s) => s.title);
   const cursor = useStore(store, (s) => s.cursor);
   const playing = useStore(store, (s) => s.playing);
@@ -25,10 +63,13 @@ export function EmbedApp({ store }: { store: LabStore }) {
   const notice = useStore(store, (s) => s.notice);
   useStore(store, (s) => s.dataVersion);
   const st = store.getState();
-  const step = (dir: 1 | -1) => void st.jumpPhase(dir);
+  const inLesson = useStore(session, (s) => s.lessonId !== null);
+  const stepper = lessonStepper(session, store);
+  const step = (dir: 1 | -1) => void stepper.step(dir);
   const fullLab = () => {
     const s = store.getState();
-    return shareUrl(`${location.origin}${location.pathname}`, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash: null });
+    const l = session.getState();
+    return shareUrl(`${location.origin}${location.pathname}`, s.scenarioRaw, { cursor: s.cursor, view: s.view, hash: null, lesson: l.lessonId ? { id: l.lessonId, step: l.step, own: !l.changed } : null });
   };
   return (
     // a click anywhere in the embed gives it the keys (the timeline's drag handling would not)
@@ -47,6 +88,7 @@ export function EmbedApp({ store }: { store: LabStore }) {
           {notice}
         </p>
       )}
+      {inLesson && <LessonCaption session={session} />}
       <Timeline store={store} />
       <div className="embed-controls" role="toolbar" aria-label="Presenter controls">
         <button type="button" onClick={() => step(-1)} disabled={!ready} aria-label="Previous step">

@@ -4,6 +4,7 @@
  * or its JSON) and gets `{ caretakerLab: 'reply', id, ok, result | error }` back. Only the embedding
  * page's origin is heard; anything else is ignored.
  */
+import { phaseStepper, type Stepper } from '../stepper.ts';
 import type { CaretakerLabApi } from '../automation.ts';
 import type { LabStore } from '../../store/lab.ts';
 
@@ -43,7 +44,7 @@ export function readCommand(data: unknown, origin: string, allowed: string | nul
   return c;
 }
 
-export async function runCommand(c: LabCommand, api: CaretakerLabApi, store: LabStore): Promise<unknown> {
+export async function runCommand(c: LabCommand, api: CaretakerLabApi, store: LabStore, stepper: Stepper = phaseStepper(store)): Promise<unknown> {
   const num = (i: number) => {
     const v = c.args?.[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${c.caretakerLab}: argument ${i + 1} must be a number`);
@@ -62,8 +63,8 @@ export async function runCommand(c: LabCommand, api: CaretakerLabApi, store: Lab
     case 'prev': {
       const dir = c.caretakerLab === 'next' ? 1 : -1;
       await api.ready();
-      const moved = store.getState().phaseStop(dir) !== null;
-      await store.getState().jumpPhase(dir);
+      const moved = stepper.can(dir);
+      if (moved) await stepper.step(dir);
       return { cursor: store.getState().cursor, moved };
     }
     default:
@@ -71,14 +72,14 @@ export async function runCommand(c: LabCommand, api: CaretakerLabApi, store: Lab
   }
 }
 
-export function installMessages(win: Window, api: CaretakerLabApi, store: LabStore): () => void {
+export function installMessages(win: Window, api: CaretakerLabApi, store: LabStore, stepper: Stepper = phaseStepper(store)): () => void {
   const allowed = embeddingOrigin(win);
   const onMessage = (ev: MessageEvent) => {
     if (ev.source !== win.parent) return;
     const c = readCommand(ev.data, ev.origin, allowed);
     if (!c) return;
     const reply = (body: Record<string, unknown>) => (ev.source as Window).postMessage({ caretakerLab: 'reply', id: c.id ?? null, ...body }, ev.origin);
-    runCommand(c, api, store).then(
+    runCommand(c, api, store, stepper).then(
       (result) => reply({ ok: true, result: result === undefined ? null : result }),
       (e: unknown) => reply({ ok: false, error: e instanceof Error ? e.message : String(e) }),
     );

@@ -1,11 +1,12 @@
 /**
  * Presenter keys for the embedded lab (docs/embedding.md; anchors-ui.md §6): Right, PageDown and
- * Space go to the next step of the run (its next phase), Left and PageUp to the previous one,
+ * Space go to the next step (the run's next phase, or the lesson's next step), Left and PageUp back,
  * Home/End to the start and end, `.` or `b` pause, `f` full screen. A key the lab does not use —
  * and a next/previous with no step left — goes to the parent page in reveal.js's postMessage
  * format (`triggerKey`), so a clicker keeps driving the deck while the lab has the focus.
  */
 import type { LabStore } from '../../store/lab.ts';
+import { phaseStepper, type Stepper } from '../stepper.ts';
 
 export type Forward = (ev: KeyboardEvent) => void;
 
@@ -17,7 +18,7 @@ export function revealForwarder(target: Pick<Window, 'postMessage'> | null, orig
   };
 }
 
-export function installPresenterKeys(store: LabStore, forward: Forward, doc: Document = document): () => void {
+export function installPresenterKeys(store: LabStore, forward: Forward, doc: Document = document, stepper: Stepper = phaseStepper(store)): () => void {
   const onKey = (ev: KeyboardEvent) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return forward(ev);
     const el = ev.target as HTMLElement | null;
@@ -25,8 +26,8 @@ export function installPresenterKeys(store: LabStore, forward: Forward, doc: Doc
     const s = store.getState();
     if (s.status !== 'ready') return;
     const step = (dir: 1 | -1) => {
-      if (s.phaseStop(dir) === null) return forward(ev); // no step left: the deck moves on
-      void s.jumpPhase(dir);
+      if (!stepper.can(dir)) return forward(ev); // no step left: the deck moves on
+      void stepper.step(dir);
     };
     switch (ev.code) {
       case 'ArrowRight':

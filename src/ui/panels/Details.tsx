@@ -1,12 +1,13 @@
 /** The details panel: what the selected mark is, the transition, functions and costs behind it, and its concept. */
 import { useStore } from 'zustand';
 import type { LabStore } from '../../store/lab.ts';
-import { CONCEPTS } from '../concepts.ts';
+import { conceptById } from '../../lessons/concepts.ts';
+import { Glossed } from '../lessons/Glossed.tsx';
 import { describe } from '../describe.ts';
 import { presetById } from '../../model/presets.ts';
 import type { Arch } from '../../model/exits.ts';
 
-export function Details({ store }: { store: LabStore }) {
+export function Details({ store, onConcept }: { store: LabStore; onConcept?(id: string): void }) {
   const selection = useStore(store, (s) => s.selection);
   const data = useStore(store, (s) => s.data);
   useStore(store, (s) => s.dataVersion);
@@ -23,7 +24,7 @@ export function Details({ store }: { store: LabStore }) {
     );
   }
   const d = describe(data, selection, machines, arch, ringCapacity);
-  const concept = d.concept ? CONCEPTS[d.concept] : null;
+  const concept = d.concept ? (conceptById(d.concept) ?? null) : null;
   return (
     <section className="panel" aria-labelledby="details-h" data-testid="details">
       <h3 id="details-h">Details</h3>
@@ -50,7 +51,12 @@ export function Details({ store }: { store: LabStore }) {
       )}
       {concept && (
         <aside className="concept" aria-label={`Concept: ${concept.title}`}>
-          <strong>Concept: {concept.title}.</strong> {concept.text} <span className="source">Source: {concept.source}.</span>
+          <strong>Concept: {concept.title}.</strong> <Glossed text={concept.summary} /> <span className="source">Source: {concept.sources.map((x) => x.ref).join('; ')}.</span>
+          {onConcept && (
+            <button type="button" className="linkish" onClick={() => onConcept(concept.id)} data-testid="details-concept">
+              the concept page
+            </button>
+          )}
         </aside>
       )}
       <button type="button" className="link" onClick={() => store.getState().select(null)}>

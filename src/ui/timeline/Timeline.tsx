@@ -81,6 +81,8 @@ export function Timeline({ store }: { store: LabStore }) {
         ringCapacity: s.ringCapacity,
         selectedIpi: s.selection?.kind === 'ipi' ? s.selection.id : -1,
         selectedIndex: s.selection?.kind === 'record' ? s.selection.index : -1,
+        highlights: s.highlights,
+        veiled: s.veiled,
       };
     };
 
@@ -150,7 +152,7 @@ export function Timeline({ store }: { store: LabStore }) {
 
     const unsub = store.subscribe((s, prev) => {
       if (s.view !== prev.view && !applying) syncZoom();
-      if (s.dataVersion !== prev.dataVersion || s.view !== prev.view || s.cursor !== prev.cursor || s.selection !== prev.selection || s.snapshot !== prev.snapshot) schedule();
+      if (s.dataVersion !== prev.dataVersion || s.view !== prev.view || s.cursor !== prev.cursor || s.selection !== prev.selection || s.snapshot !== prev.snapshot || s.highlights !== prev.highlights || s.veiled !== prev.veiled) schedule();
     });
     const ro = new ResizeObserver(() => {
       width = box.clientWidth || width;

@@ -29,6 +29,10 @@ export interface RenderInput {
   ringCapacity: number;
   selectedIpi: number;
   selectedIndex: number;
+  /** Lit regions (a lesson step's highlights): a time range over lanes (null: all lanes). */
+  highlights?: { t0: number; t1: number; laneKeys: string[] | null; label: string }[];
+  /** The future beyond the cursor is hidden, not dimmed (a checkpoint waiting for a prediction). */
+  veiled?: boolean;
 }
 
 /** Most IPI arrows drawn in one frame; beyond it, the densest ones are skipped (and said so). */
@@ -77,11 +81,18 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
   }
   drawPhases(ctx, inp);
   const arrows = drawIpis(ctx, inp);
-  // cursor and the computed future beyond it
+  drawHighlights(ctx, inp);
+  // cursor and the computed future beyond it: dimmed, or hidden while a prediction is asked for
   const xc = xOf(view, inp.cursor);
   if (xc < W) {
-    ctx.fillStyle = 'rgba(240, 242, 245, 0.55)';
-    ctx.fillRect(Math.max(GUTTER, xc), view.scrollY, W - Math.max(GUTTER, xc), view.height);
+    const x = Math.max(GUTTER, xc);
+    ctx.fillStyle = inp.veiled ? '#eceff3' : 'rgba(240, 242, 245, 0.55)';
+    ctx.fillRect(x, view.scrollY, W - x, view.height);
+    if (inp.veiled && W - x > 120) {
+      ctx.fillStyle = '#56606b';
+      ctx.font = font('italic 12px system-ui, sans-serif');
+      ctx.fillText('predict first: the run is hidden from here', x + 10, view.scrollY + AXIS_H + 18);
+    }
   }
   ctx.restore();
   drawAxis(ctx, inp);
@@ -316,6 +327,42 @@ function drawViolations(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: L
     ctx.lineTo(x - 5, lane.y + lane.h - 1);
     ctx.closePath();
     ctx.fill();
+  }
+}
+
+/** Lesson highlights: a tinted band with an outline over the named lanes, labelled at its top. */
+function drawHighlights(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
+  const { view, lanes } = inp;
+  for (const h of inp.highlights ?? []) {
+    const r = visibleRange(view, h.t0, h.t1);
+    if (!r) continue;
+    const x = r[0];
+    const w = Math.max(3, r[1] - r[0]);
+    const hit = h.laneKeys ? lanes.filter((l) => h.laneKeys!.includes(l.key)) : lanes;
+    if (!hit.length) continue;
+    // one band per run of adjacent lanes
+    const bands: [number, number][] = [];
+    for (const l of hit) {
+      const last = bands[bands.length - 1];
+      if (last && l.y - last[1] <= 12) last[1] = l.y + l.h;
+      else bands.push([l.y, l.y + l.h]);
+    }
+    ctx.fillStyle = 'rgba(255, 196, 0, 0.16)';
+    ctx.strokeStyle = 'rgba(214, 142, 0, 0.95)';
+    ctx.lineWidth = 1.5;
+    for (const [y0, y1] of bands) {
+      ctx.fillRect(x, y0 - 2, w, y1 - y0 + 4);
+      ctx.strokeRect(x + 0.75, y0 - 2 + 0.75, w - 1.5, y1 - y0 + 2.5);
+    }
+    ctx.lineWidth = 1;
+    ctx.font = font('bold 11px system-ui, sans-serif');
+    const label = fitText(ctx, h.label, Math.max(w, 200));
+    const ly = Math.max(view.scrollY + AXIS_H + 12, bands[0][0] - 5);
+    const tw = ctx.measureText(label).width;
+    ctx.fillStyle = 'rgba(255, 248, 225, 0.92)';
+    ctx.fillRect(x, ly - 11, tw + 8, 14);
+    ctx.fillStyle = '#6b4a00';
+    ctx.fillText(label, x + 4, ly);
   }
 }
 
