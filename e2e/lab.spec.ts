@@ -141,9 +141,10 @@ test('works by keyboard alone', async ({ page }) => {
   await page.keyboard.press('Space');
   await expect.poll(() => page.evaluate(() => window.caretakerLab!.cursor())).toBeGreaterThan(1.05e9);
   await page.keyboard.press('Space');
-  // Tab reaches the transport and the timeline; the timeline zooms with W and pans with D
+  // Tab reaches the transport and the timeline (past the header and the glossary terms of the
+  // description, each a tab stop); the timeline zooms with W and pans with D
   let reached = false;
-  for (let i = 0; i < 20 && !reached; i++) {
+  for (let i = 0; i < 60 && !reached; i++) {
     await page.keyboard.press('Tab');
     reached = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'timeline');
   }

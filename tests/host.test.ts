@@ -1,7 +1,7 @@
 // The simulation host behind SimClient: log deltas rebuild the engine's log exactly, also across
 // backward seeks; another design's report equals running the scenario under that design.
 import { describe, expect, it } from 'vitest';
-import { inProcessClient } from '../src/sim/client.ts';
+import { inProcessClient } from '../src/sim/inProcess.ts';
 import { toRaw } from '../src/sim/host.ts';
 import type { Have, LogDelta } from '../src/sim/protocol.ts';
 import { presetScenario, resolve, runRaw } from './helpers.ts';

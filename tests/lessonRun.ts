@@ -1,6 +1,6 @@
 // Runs a lesson's scenario in-process to its end, as the lab does at load: the whole run's report
 // and the full log mirror, for the lesson tests and for the browser test's expected answers.
-import { inProcessClient } from '../src/sim/client.ts';
+import { inProcessClient } from '../src/sim/inProcess.ts';
 import { TimelineData } from '../src/store/logMirror.ts';
 import type { LessonRun } from '../src/lessons/types.ts';
 

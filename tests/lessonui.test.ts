@@ -3,7 +3,7 @@
 // store through a whole lesson — steps move the cursor and window, a checkpoint veils the future
 // until "watch" has played the run to its reveal, and the answer is recorded.
 import { describe, expect, it } from 'vitest';
-import { inProcessClient } from '../src/sim/client.ts';
+import { inProcessClient } from '../src/sim/inProcess.ts';
 import { createLabStore } from '../src/store/lab.ts';
 import { LESSONS, lessonScenario } from '../src/lessons/index.ts';
 import { resolveAnchor, resolveView } from '../src/lessons/anchors.ts';

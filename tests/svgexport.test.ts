@@ -2,7 +2,7 @@
 // context gives a well-formed document with the lanes, labels, arrows and clip groups balanced,
 // and text that cannot break out of its element.
 import { describe, expect, it } from 'vitest';
-import { inProcessClient } from '../src/sim/client.ts';
+import { inProcessClient } from '../src/sim/inProcess.ts';
 import { presetById } from '../src/model/presets.ts';
 import { TimelineData } from '../src/store/logMirror.ts';
 import { buildLanes, lanesHeight } from '../src/ui/timeline/lanes.ts';

@@ -1,11 +1,11 @@
 /**
  * SimClient: the one interface through which the UI reaches the engine. Two transports: in
- * process (Node, tests) and a Web Worker (the browser, so the main thread only draws).
+ * process (Node, tests: inProcess.ts, which brings the engine along) and a Web Worker (the
+ * browser, so the main thread only draws and its bundle carries no engine).
  */
 import type { Ns } from '../base/time.ts';
 import type { RunReport } from '../model/report.ts';
 import type { SimSnapshot } from '../model/snapshot.ts';
-import { SimHost } from './host.ts';
 import type { Have, LoadResult, LogDelta, MachineGraph, SimRequest, SimResponse } from './protocol.ts';
 
 export interface Advance {
@@ -29,7 +29,7 @@ export interface SimClient {
   dispose(): void;
 }
 
-type Send = (req: SimRequest) => Promise<SimResponse>;
+export type Send = (req: SimRequest) => Promise<SimResponse>;
 
 function unwrap<T extends SimResponse['op']>(res: SimResponse, op: T): Extract<SimResponse, { op: T }> {
   if (res.op === 'error') throw new Error(res.message);
@@ -42,7 +42,7 @@ function advance(res: SimResponse): Advance {
   return { snapshot: r.snapshot, delta: r.delta };
 }
 
-function clientOver(send: Send, dispose: () => void): SimClient {
+export function clientOver(send: Send, dispose: () => void): SimClient {
   return {
     load: async (scenario) => unwrap(await send({ op: 'load', scenario }), 'load').result,
     runUntil: async (t, have) => advance(await send({ op: 'runUntil', t, have })),
@@ -57,12 +57,6 @@ function clientOver(send: Send, dispose: () => void): SimClient {
     },
     dispose,
   };
-}
-
-/** The engine in the same thread. */
-export function inProcessClient(): SimClient {
-  const host = new SimHost();
-  return clientOver(async (req) => host.handle(req), () => {});
 }
 
 /** Minimal view of a Worker, so this module needs no DOM types. */

@@ -31,12 +31,15 @@ import { Share } from './Share.tsx';
 import { Export } from './export/Export.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
 import type { LessonSession } from './lessons/session.ts';
-import { CourseList, LessonPanel } from './lessons/LessonPanel.tsx';
-import { ConceptsView } from './lessons/ConceptsView.tsx';
 import { Glossed } from './lessons/Glossed.tsx';
 
 /** Monaco is a large chunk: fetched only when the editor first opens. */
 const ScenarioEditor = lazy(() => import('./editor/ScenarioEditor.tsx'));
+/** The course and the concept pages are a chunk of their own, fetched when first shown. */
+const LessonPanel = lazy(() => import('./lessons/LessonPanel.tsx').then((m) => ({ default: m.LessonPanel })));
+const CourseList = lazy(() => import('./lessons/LessonPanel.tsx').then((m) => ({ default: m.CourseList })));
+const ConceptsView = lazy(() => import('./lessons/ConceptsView.tsx').then((m) => ({ default: m.ConceptsView })));
+const loadingPanel = <p className="panel">loading…</p>;
 
 export function App({ store, session }: { store: LabStore; session: LessonSession }) {
   const [editing, setEditing] = useState(false);
@@ -116,6 +119,7 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
           </ul>
         )}
       </div>
+      <Suspense fallback={loadingPanel}>
       {course && <CourseList session={session} onClose={() => setCourse(false)} />}
       {concept && (
         <ConceptsView
@@ -129,6 +133,7 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
         />
       )}
       {lessonId && <LessonPanel session={session} onConcept={(id) => setConcept({ id })} />}
+      </Suspense>
       {editing && (
         <Suspense fallback={<p className="panel">loading the editor…</p>}>
           <ScenarioEditor store={store} />

@@ -9,7 +9,6 @@ import { DEFAULT_PRESET } from '../model/presets.ts';
 import type { LabStore } from '../store/lab.ts';
 import type { LabUrl } from './url.ts';
 import type { LessonSession } from './lessons/session.ts';
-import { LESSONS, lessonById } from '../lessons/index.ts';
 
 export async function openFromUrl(store: LabStore, url: LabUrl, session?: LessonSession): Promise<void> {
   const st = () => store.getState();
@@ -50,10 +49,9 @@ export async function openFromUrl(store: LabStore, url: LabUrl, session?: Lesson
 /** Opens the link's lesson; null when it opened, else what was wrong. */
 async function openLesson(url: LabUrl, session: LessonSession): Promise<string | null> {
   if (url.problem) return url.problem;
-  if (!url.lesson || !lessonById(url.lesson)) return `this link names a lesson the lab does not have (${JSON.stringify(url.lesson ?? '')}); the lessons are ${LESSONS.map((l) => l.id).join(', ')}`;
   const raw = url.scenario?.kind === 'inline' ? url.scenario.raw : undefined;
-  if (await session.getState().open(url.lesson, (url.step ?? 1) - 1, raw)) return null;
-  const why = session.getState().error ?? 'the lesson did not open';
+  if (await session.getState().open(url.lesson ?? '', (url.step ?? 1) - 1, raw)) return null;
+  const why = (session.getState().error ?? 'the lesson did not open').replace(/^there is no lesson/, 'this link names a lesson the lab does not have:');
   session.getState().close();
   return why;
 }

@@ -3,10 +3,10 @@
  * log mirror), and the checkpoint's predict → watch → reveal cycle. Entering a step moves the lab:
  * the cursor to the step's instant, the window to its zoom target, its highlights lit, and, at a
  * checkpoint, the future veiled until the reader has predicted and watched. Progress is saved.
+ * The course itself (src/lessons) is a separate chunk, fetched when a lesson first opens.
  */
 import { createStore } from 'zustand/vanilla';
 import type { LabStore } from '../../store/lab.ts';
-import { LESSONS, lessonById, lessonScenario, merged } from '../../lessons/index.ts';
 import { AnchorError, resolveAnchor, resolveView, runText } from '../../lessons/anchors.ts';
 import type { Lesson, LessonRun } from '../../lessons/types.ts';
 import { laneKeyOfName } from '../timeline/lanes.ts';
@@ -14,8 +14,13 @@ import { answer, loadProgress, reach, saveProgress, type Progress } from './prog
 
 export type CheckPhase = 'predict' | 'watching' | 'revealed';
 
+/** The course module, loaded on first use (it is most of the lessons' bytes). */
+export const loadCourse = () => import('../../lessons/index.ts');
+
 export interface LessonSessionState {
   lessonId: string | null;
+  /** The open lesson (kept here so the page needs no synchronous access to the course). */
+  lesson: Lesson | null;
   step: number;
   run: LessonRun | null;
   /** The scenario differs from the lesson's own (a "try it" change, or one from a link). */
@@ -50,8 +55,8 @@ export interface SessionHooks {
 
 export type LessonSession = ReturnType<typeof createLessonSession>;
 
-export function currentLesson(s: Pick<LessonSessionState, 'lessonId'>): Lesson | undefined {
-  return s.lessonId ? lessonById(s.lessonId) : undefined;
+export function currentLesson(s: Pick<LessonSessionState, 'lesson'>): Lesson | undefined {
+  return s.lesson ?? undefined;
 }
 
 export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
@@ -92,6 +97,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
 
     return {
       lessonId: null,
+      lesson: null,
       step: 0,
       run: null,
       changed: false,
@@ -103,13 +109,15 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
       loading: false,
 
       async open(id, step = 0, raw) {
+        const mine = ++seq;
+        const { LESSONS, lessonById, lessonScenario } = await loadCourse();
+        if (mine !== seq) return false;
         const lesson = lessonById(id);
         if (!lesson) {
           set({ error: `there is no lesson "${id}"; the lessons are ${LESSONS.map((l) => l.id).join(', ')}` });
           return false;
         }
-        const mine = ++seq;
-        set({ lessonId: id, loading: true, error: null, run: null, revealed: [], phase: 'predict', chosen: null });
+        set({ lessonId: id, lesson, loading: true, error: null, run: null, revealed: [], phase: 'predict', chosen: null });
         const own = lessonScenario(lesson);
         const scenario = raw ?? own;
         opening++;
@@ -198,12 +206,13 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
         const cp = lesson?.steps[get().step].checkpoint;
         if (!lesson || !cp) return;
         const step = get().step;
+        const { lessonScenario, merged } = await loadCourse();
         await get().open(lesson.id, step, merged(lessonScenario(lesson), cp.tryIt.patch));
       },
       close() {
         seq++;
         lab.getState().setOverlay([], false);
-        set({ lessonId: null, run: null, error: null, loading: false, revealed: [] });
+        set({ lessonId: null, lesson: null, run: null, error: null, loading: false, revealed: [] });
         hooks.onPlace?.(null, 0);
       },
     };

@@ -1,7 +1,7 @@
 /** The details panel: what the selected mark is, the transition, functions and costs behind it, and its concept. */
 import { useStore } from 'zustand';
 import type { LabStore } from '../../store/lab.ts';
-import { conceptById } from '../../lessons/concepts.ts';
+import { useConcept } from '../lessons/useConcept.ts';
 import { Glossed } from '../lessons/Glossed.tsx';
 import { describe } from '../describe.ts';
 import { presetById } from '../../model/presets.ts';
@@ -15,7 +15,9 @@ export function Details({ store, onConcept }: { store: LabStore; onConcept?(id: 
   const presetId = useStore(store, (s) => s.presetId);
   const ringCapacity = useStore(store, (s) => s.ringCapacity);
   const arch = ((presetById(presetId)?.scenario.host as { arch?: Arch } | undefined)?.arch ?? 'intel-vmx') as Arch;
-  if (!selection) {
+  const d = selection ? describe(data, selection, machines, arch, ringCapacity) : null;
+  const concept = useConcept(d?.concept ?? null);
+  if (!selection || !d) {
     return (
       <section className="panel" aria-labelledby="details-h" data-testid="details">
         <h3 id="details-h">Details</h3>
@@ -23,8 +25,6 @@ export function Details({ store, onConcept }: { store: LabStore; onConcept?(id: 
       </section>
     );
   }
-  const d = describe(data, selection, machines, arch, ringCapacity);
-  const concept = d.concept ? (conceptById(d.concept) ?? null) : null;
   return (
     <section className="panel" aria-labelledby="details-h" data-testid="details">
       <h3 id="details-h">Details</h3>
