@@ -5,7 +5,8 @@ import { L } from '../src/model/eventlog.ts';
 import { parseScenario } from '../src/model/scenario.ts';
 import { PRESETS } from '../src/model/presets.ts';
 import type { Simulation } from '../src/sim/simulation.ts';
-import { runRaw } from './helpers.ts';
+import { execChanges, firstEntry, presetScenario, runPreset, runRaw, s as sec, transitions } from './helpers.ts';
+import { EXIT_IDS } from '../src/model/exits.ts';
 
 const B = (extra: Record<string, unknown>) => ({
   version: 1,
@@ -153,4 +154,138 @@ describe('time accounting, recomputed from the event log', () => {
       });
     });
   }
+});
+
+/** Operations of one name in the log: instant and entity. */
+function opsNamed(sim: Simulation, name: string): { t: number; entity: string }[] {
+  const log = sim.log;
+  const out: { t: number; entity: string }[] = [];
+  for (let i = 0; i < log.length; i++) {
+    if (log.kind(i) === L.OP && log.strings[log.a(i)] === name) out.push({ t: log.time(i), entity: sim.raw.st.ents[log.subject(i)].name });
+  }
+  return out;
+}
+
+/** Exits of one kind a vCPU took, with whether it was spinning in a TLB-shootdown wait then. */
+function exitsOf(sim: Simulation, vcpu: string, kind: string): { t: number; waiting: boolean }[] {
+  const log = sim.log;
+  const ent = sim.raw.st.ents.findIndex((x) => x.name === vcpu);
+  const k = EXIT_IDS.indexOf(kind);
+  const out: { t: number; waiting: boolean }[] = [];
+  let waiting = false;
+  for (let i = 0; i < log.length; i++) {
+    if (log.subject(i) !== ent) continue;
+    if (log.kind(i) === L.WAIT) waiting = log.a(i) === 1;
+    else if (log.kind(i) === L.EXIT && (log.a(i) & 0xff) === k) out.push({ t: log.time(i), waiting });
+  }
+  return out;
+}
+
+describe("modelling bugs the lesson authors reported", () => {
+  it('madvise-free: the pages are freed only once both vCPUs acknowledged (exit, INVEPT, re-enter: ≈6 µs)', () => {
+    const sim = runPreset('madvise-free');
+    const sent = sim.raw.st.ipis.filter((i) => i.purpose === 'invalidate');
+    expect(sent.map((i) => i.sentAt)).toEqual([sec(1.3), sec(1.3)]);
+    const freed = opsNamed(sim, 'pages freed');
+    expect(freed.map((x) => x.t)).toEqual([sec(1.300006)]);
+    const lastArrival = Math.max(...sent.map((i) => i.arriveAt));
+    expect(freed[0].t).toBe(lastArrival + sim.raw.st.sc.timing.forcedExit);
+    expect(sim.report().invariants.violations).toEqual([]);
+  });
+
+  it('a vCPU quarantined through lost attach IPIs stops with its terminated VM (converged)', () => {
+    const sim = runPreset('dropped-attach-ipi', { faults: [{ kind: 'drop-ipi', at: '9s', cpu: 3, purpose: 'attach', count: 5000 }] });
+    const r = sim.report();
+    expect(r.outcome).toBe('vm-terminated');
+    const q = firstEntry(sim, 'vm0/vCPU1', 'QUARANTINED')!;
+    expect(q).toBe(sec(11.691056));
+    expect(firstEntry(sim, 'vm0/vCPU1', 'TERMINATED')).toBe(q);
+    expect(firstEntry(sim, 'C3', 'QUARANTINED')).toBe(q); // never forced to a known state
+    const ex = execChanges(sim, 'vm0/vCPU1');
+    expect(ex[ex.length - 1]).toMatchObject({ t: q, running: false });
+    expect(exitsOf(sim, 'vm0/vCPU1', 'MSR_WRITE/TSC_DEADLINE').filter((x) => x.t > q)).toEqual([]);
+    expect(exitsOf(sim, 'vm0/vCPU1', 'HLT').filter((x) => x.t > q)).toEqual([]);
+    // no vCPU of the VM executes from vCPU1's stop to the end of the run
+    expect(r.vms[0].blackoutNs).toBe(sec(12) - q);
+    expect(firstEntry(sim, 'CPU 3', 'ONLINE', sec(2))).toBeUndefined();
+    expect(r.invariants.violations).toEqual([]);
+  });
+
+  for (const id of ['rfcv1-lost-park-kick', 'design-v2-lost-kick']) {
+    it(`${id}: a quarantined job stops with its VM before its CPU is given back`, () => {
+      const sim = runPreset(id, { faults: [{ kind: 'drop-ipi', at: '9s', cpu: 3, purpose: 'any', count: 5000 }] });
+      const r = sim.report();
+      expect(r.outcome).toBe('vm-terminated');
+      const q = firstEntry(sim, 'vm0/vCPU1', 'QUARANTINED')!;
+      const ex = execChanges(sim, 'vm0/vCPU1');
+      expect(ex[ex.length - 1]).toMatchObject({ t: q, running: false });
+      expect(r.invariants.violations).toEqual([]);
+    });
+  }
+
+  it('feature-mismatch-adoption: the restore and feature check (adoptPerVcpu) pass before the vCPU is terminated', () => {
+    const sim = runPreset('feature-mismatch-adoption');
+    const stopped = firstEntry(sim, 'C2', 'STOPPED')!;
+    expect(stopped).toBe(sec(9.690006));
+    expect(firstEntry(sim, 'vm0/vCPU0', 'TERMINATED')).toBe(stopped + sim.raw.st.sc.timing.adoptPerVcpu);
+    expect(firstEntry(sim, 'C2', 'RETIRED')).toBe(sec(9.690056));
+    // vCPU1 is stopped by its attach IPI once the VM is terminated: nothing left to restore
+    expect(firstEntry(sim, 'vm0/vCPU1', 'ADOPTING')).toBe(sec(9.690056));
+    expect(firstEntry(sim, 'vm0/vCPU1', 'TERMINATED')).toBe(firstEntry(sim, 'C3', 'STOPPED'));
+    expect(sim.report().invariants.violations).toEqual([]);
+  });
+
+  it('rfcv1 telemetry counts each idle exit (ONCORE_EXIT_YIELD_IDLE) once', () => {
+    for (const id of ['rfcv1-4-on-2', 'rfcv1-kexec', 'rfcv1-8-on-1']) {
+      for (const v of runPreset(id).report().vcpus) {
+        const g = v.gapExits;
+        const idle = (g.HLT?.fastpath ?? 0) + (g.PAUSE_INSTRUCTION?.fastpath ?? 0) + (g.MWAIT_INSTRUCTION?.fastpath ?? 0);
+        expect(idle, `${id} vCPU${v.index}`).toBeGreaterThan(0);
+        expect(v.telemetry!.yields, `${id} vCPU${v.index}`).toBe(idle);
+      }
+    }
+  });
+
+  it('a vCPU spinning for TLB-shootdown acknowledgements takes no HLT (or MWAIT) exits', () => {
+    const sim = runPreset('tlb-shootdown-cascade');
+    for (const name of ['vm0/vCPU1', 'vm0/vCPU2', 'vm0/vCPU3']) {
+      const hlt = exitsOf(sim, name, 'HLT');
+      expect(hlt.length, name).toBeGreaterThan(0); // it idles while it does not wait
+      expect(hlt.filter((x) => x.waiting), name).toEqual([]);
+      // timer interrupts still arrive while it spins
+      expect(exitsOf(sim, name, 'MSR_WRITE/TSC_DEADLINE').filter((x) => x.waiting).length, name).toBeGreaterThan(10_000);
+    }
+    expect(sim.report().invariants.violations).toEqual([]);
+  });
+
+  it('FINISH frees the old Caretaker (converged) and the preserved CPUs\' state (rfcv1); a cancel drops it too', () => {
+    const conv = runPreset('converged-idle');
+    const ct = conv.raw.st.kho.filter((x) => x.key === 'caretaker');
+    expect(ct.map((x) => x.freedAt)).toEqual([conv.report().phases.finish]);
+    const v1 = runPreset('rfcv1-kexec');
+    for (const cpu of [2, 3]) {
+      const r = v1.raw.st.kho.find((x) => x.key === `cpu:${cpu}`)!;
+      expect(r.freedAt, `cpu:${cpu}`).toBe(firstEntry(v1, `CPU ${cpu}`, 'DEAD'));
+    }
+    expect(v1.raw.st.kho.filter((x) => x.freedAt < 0)).toEqual([]);
+    // cancel, then preserve again: the Caretaker is unpreserved at the close and preserved again
+    const again = runRaw(presetScenario('cancel-cycle', { steps: [{ at: '1s', action: 'preserve' }, { at: '2.5s', action: 'cancel' }, { at: '3s', action: 'preserve' }, { at: '3.5s', action: 'kexec' }], until: '14s' }));
+    const regions = again.raw.st.kho.filter((x) => x.key === 'caretaker');
+    expect(regions.length).toBe(2);
+    expect(regions[0].freedAt).toBe(firstEntry(again, 'LUO session vm0', 'CLOSED'));
+    expect(regions[1].freedAt).toBe(again.report().phases.finish);
+    expect(again.report().outcome).toBe('completed');
+    // the prototype's permanent Caretaker (rfc-v0) stays in the exit path: never freed
+    expect(runPreset('rfc-v0-idle').raw.st.kho.find((x) => x.key === 'caretaker')!.freedAt).toBe(-1);
+  });
+
+  it('converged offlines the pCPU with play_dead(), not the prototype\'s cpu_preserved_park()', () => {
+    const sim = runPreset('converged-idle');
+    expect(opsNamed(sim, 'cpu_preserved_park()')).toEqual([]);
+    expect(opsNamed(sim, 'play_dead()')).toEqual([
+      { t: sec(1.205006), entity: 'CPU 2' },
+      { t: sec(1.210056), entity: 'CPU 3' },
+    ]);
+    expect(transitions(sim).find((x) => x.entity === 'CPU 2' && x.to === 'OFFLINE')!.t).toBe(sec(1.205006));
+  });
 });

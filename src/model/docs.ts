@@ -84,7 +84,10 @@ ${rows.join('\n')}
 
 Sources: mechanics.md §3.3 (which exits KVM's fastpath handles), rfc-thread.md Phase F (the gap),
 walkthrough §5 (the table this follows). Protocol IPIs cost one EXTERNAL_INTERRUPT exit each
-(host for detach and attach, fastpath for an MMU-notifier invalidation).
+(host for detach and attach, fastpath for an MMU-notifier invalidation; NMI kicks in \`rfcv1\` are
+EXCEPTION_NMI). The gap's \`none\` is about the host's own interrupts, which an offline pCPU never
+gets; a protocol IPI's exit counts as a gap exit when it reaches a vCPU under its Caretaker (the
+attach and the invalidation), and not at the detach, whose vCPU is still attached to the old KVM.
 
 ## The gap under each design, per architecture
 

@@ -106,7 +106,9 @@ export function buildReport(e: Engine): RunReport {
               stall_count: Object.values(gapExits).reduce((a, c) => a + c.stalled, 0),
               stall_exit_reason: vc.oncore.stallExitReason >= 0 ? EXIT_IDS[vc.oncore.stallExitReason] : null,
               preemptions: vc.oncore.preemptions,
-              yields: vc.oncore.yields + (gapExits.HLT?.fastpath ?? 0) + (gapExits.PAUSE_INSTRUCTION?.fastpath ?? 0) + (gapExits.MWAIT_INSTRUCTION?.fastpath ?? 0),
+              // ONCORE_EXIT_YIELD_IDLE: yields++ at every idle exit (HLT, PAUSE, MWAIT; WFI/WFE) the Caretaker
+              // handles, whether the CPU then runs another job or the same one goes on (orphanvm.md §2)
+              yields: (gapExits.HLT?.fastpath ?? 0) + (gapExits.PAUSE_INSTRUCTION?.fastpath ?? 0) + (gapExits.MWAIT_INSTRUCTION?.fastpath ?? 0),
               migrations: vc.oncore.migrations,
             },
           }

@@ -439,13 +439,16 @@ export class Engine {
     const hot = st.hot;
     const table = mode === MODE_GAP ? this.ctTables[1] : this.attachedTables[v];
     const base = v * NE;
+    // a vCPU spinning for TLB-shootdown acknowledgements (smp_call_function_many_cond()) never
+    // goes idle: no HLT or MWAIT exits while it waits (its PAUSE exits, if any, go on)
+    const spinning = st.vcpus[v].waitAcks > 0;
     let total = 0;
     let n = 0;
     for (let k = 0; k < NE; k++) {
       const d = table[k];
       hot.disp[base + k] = d;
       hot.cost[base + k] = st.dispCost[d];
-      const r = this.baseRates[base + k];
+      const r = spinning && (k === X.HLT || k === X.MWAIT) ? 0 : this.baseRates[base + k];
       if (r > 0 && d !== Disp.NONE) {
         hot.kinds[base + n] = k;
         total += r;

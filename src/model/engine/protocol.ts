@@ -70,6 +70,7 @@ const V = {
   RUN: 7,
   RESUME: 8,
   SUSPEND: 9,
+  INVALIDATED: 10,
 } as const;
 
 const KB = 1024;
@@ -595,6 +596,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.R_DONE:
       e.fire(vm.session, 'FINISH');
       khoFreeVm(e, vm);
+      khoFreeCaretaker(e);
       vm.finished = true;
       updatePhases(e);
       return 0;
@@ -613,6 +615,7 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
     case OP.C_CLOSE:
       e.fire(vm.session, 'CLOSE');
       khoFreeVm(e, vm);
+      khoFreeCaretaker(e);
       e.fire(m.ent, 'RESUME');
       st.cancelled = true;
       return 0;
@@ -1018,7 +1021,7 @@ function detachStart(e: Engine, vm: VmRec, k: number): void {
   const v = vm.vcpus[k];
   const vc = st.vcpus[v];
   e.op(vm.oldVmm.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD', `vcpufd ${k}: KVM_CAP opt-in checked, pinned to isolated CPU ${vc.pcpu}`);
-  if (!st.kho.some((r) => r.key === 'caretaker')) khoPreserve(e, 'caretaker', 'caretaker', '.text/.data.cpu_preserved: Caretaker code and data', REGION_BYTES.caretaker);
+  khoPreserve(e, 'caretaker', 'caretaker', '.text/.data.cpu_preserved: Caretaker code and data', REGION_BYTES.caretaker); // once for every vCPU
   khoPreserve(e, `ring:${e.vcpuName(v)}`, 'trace-ring', `${e.vcpuName(v)}: remote trace ring (${st.sc.caretaker.traceRingRecords} records)`, st.sc.caretaker.traceRingRecords * REGION_BYTES.ringRecord);
   e.fire(vc.ent, 'DETACH');
   beginHandshake(e, v, 'detach', 0);
@@ -1033,6 +1036,8 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
   switch (action) {
     case V.FORCED_EXIT:
       return forcedExit(e, v);
+    case V.INVALIDATED:
+      return invalidationAcked(e, v);
     case V.KNOWN:
       return knownState(e, v);
     case V.OFFLINED:
@@ -1040,7 +1045,8 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
       e.fire(p.ent, 'REMOVE_CPU');
       p.owner = 'nobody';
       p.preserved = true;
-      e.op(p.ent, 'cpu_preserved_park()', 'offline, not present; INIT/SIPI to the Caretaker entry next');
+      // (the prototype's cpu_preserved_park() is rfcv1's: there the CPU parks and needs no INIT/SIPI)
+      e.op(p.ent, 'play_dead()', 'offline and not present, recorded in the FLB as preserved; INIT/SIPI to the Caretaker entry next');
       e.sendIpi(BOOT_CPU, p.id, 'init-sipi', v, t.initSipi);
       return;
     case V.ENTRY: {
@@ -1064,6 +1070,15 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
       // step 13: kvm_vcpu restored from KHO, TSC offset and kvmclock kept, feature check, new Caretaker
       const by = vc.handshake ? vc.handshake.by : 1;
       khoRead(e, `vcpu:${e.vcpuName(v)}`);
+      if (by === 1 && (vm.mismatch === 'after-ponr' || vm.terminated)) {
+        // the feature check fails: the new kernel cannot take this state, the VM is terminated (rfc-thread.md M6)
+        if (!vm.terminated) {
+          e.op(st.kernels[1], 'feature negotiation failed', 'the new kernel cannot restore the preserved state; VM terminated');
+          terminateVm(e, vm, 'feature mismatch after the point of no return');
+        }
+        retireTerminated(e, v);
+        return;
+      }
       if (by === 1) {
         restoreClock(e, vm);
         e.fire(vc.ct, 'REPLACE');
@@ -1176,13 +1191,11 @@ function forcedExit(e: Engine, v: number): void {
   }
   hs.forced = true;
   if (hs.purpose === 'invalidate') {
-    // MMU notifier forced exit: exit, INVEPT, re-enter (rfc-thread.md M12)
+    // MMU notifier forced exit: exit, INVEPT, re-enter (rfc-thread.md M12); the notifier counts the
+    // vCPU as acknowledged only once that is done (walkthrough §6.3: ≈6 µs after the IPI was sent)
     if (vc.executing) e.extraExit(v, X.EXTERNAL_INTERRUPT, Disp.FASTPATH, st.sc.timing.forcedExit);
     e.op(vc.ct, 'INVEPT', 'stale EPT entries flushed after the MMU notifier zap');
-    hs.done = true;
-    vc.invalidated = true;
-    vc.handshake = null;
-    maybeFreePages(e, st.vms[vc.vm]);
+    e.at(st.sc.timing.forcedExit, Q.VCPU, v, V.INVALIDATED);
     return;
   }
   // detach or attach: the vCPU exits (EXTERNAL_INTERRUPT through the host path) and stops
@@ -1191,6 +1204,25 @@ function forcedExit(e: Engine, v: number): void {
     e.halt(v, hs.purpose === 'detach' ? 'detach IPI: forced exit' : 'attach IPI: forced exit');
   }
   e.at(st.sc.timing.knownState, Q.VCPU, v, V.KNOWN);
+}
+
+/** The forced exit of an invalidation is over (INVEPT done, guest re-entered): the vCPU acknowledges. */
+function invalidationAcked(e: Engine, v: number): void {
+  const st = e.st;
+  const vc = st.vcpus[v];
+  const hs = vc.handshake;
+  // an attach took the handshake over, or the notifier gave up: nothing to acknowledge
+  if (!hs || hs.purpose !== 'invalidate' || hs.done || !hs.forced) return;
+  const p = st.pcpus[vc.pcpu];
+  if (p.wedged) {
+    e.message(p.ent, `CPU ${p.id} wedged before acknowledging the invalidation`);
+    return; // the handshake stays open: the notifier's timeout path
+  }
+  hs.done = true;
+  vc.invalidated = true;
+  vc.handshake = null;
+  e.message(vc.ct, 'invalidation acknowledged: INVEPT done, guest re-entered');
+  maybeFreePages(e, st.vms[vc.vm]);
 }
 
 function knownState(e: Engine, v: number): void {
@@ -1225,19 +1257,22 @@ function knownState(e: Engine, v: number): void {
   p.owner = 'nobody';
   p.vcpu = -1;
   if (vm.freePendingFault >= 0) maybeFreePages(e, vm); // an attach took over an invalidation: the vCPU is out
-  if (hs.by === 1 && (vm.mismatch === 'after-ponr' || vm.terminated)) {
-    // the new kernel cannot take this state: the VM is terminated (rfc-thread.md M6)
-    if (!vm.terminated) {
-      e.op(vc.ct, 'feature negotiation failed', 'the new kernel cannot restore the preserved state; VM terminated');
-      terminateVm(e, vm, 'feature mismatch after the point of no return');
-    }
-    e.fire(vc.ct, 'RETIRE');
-    e.fire(vc.ent, 'TERMINATE');
-    lostWithVm(e, v);
-    hotplug(e, v, V.ONLINE);
+  if (hs.by === 1 && vm.terminated) {
+    // stopped because its VM was terminated: nothing to restore (rfc-thread.md M6)
+    retireTerminated(e, v);
     return;
   }
+  // restore and feature check (timing.adoptPerVcpu); a mismatch after the point of no return shows there
   e.at(st.sc.timing.adoptPerVcpu, Q.VCPU, v, V.RESTORED);
+}
+
+/** A stopped vCPU whose VM is terminated: its Caretaker retires without a successor, its pCPU comes back. */
+function retireTerminated(e: Engine, v: number): void {
+  const vc = e.st.vcpus[v];
+  e.fire(vc.ct, 'RETIRE');
+  e.fire(vc.ent, 'TERMINATE');
+  lostWithVm(e, v);
+  hotplug(e, v, V.ONLINE);
 }
 
 /** Runs a hotplug operation (remove_cpu or add_cpu) under cpu_hotplug_lock, one at a time. */
@@ -1277,6 +1312,10 @@ function quarantine(e: Engine, v: number): void {
   if (vm.newVmm) e.op(vm.newVmm.ent, 'LIVEUPDATE_SESSION_RETRIEVE_FD = -ETIMEDOUT', `vcpufd ${vc.index}: the VMM cannot rebuild the VM`);
   terminateVm(e, vm, `vCPU ${vc.index} quarantined`);
   updatePhases(e);
+  // its CPU may still run it (the kicks were lost, the CPU did not wedge). It is never forced to a
+  // known state (its Caretaker stays QUARANTINED, its CPU never comes back), but no guest code of a
+  // terminated VM is counted: the vCPU stops with its VM (ASSUMPTION, docs/walkthrough.md)
+  if (vc.executing) e.halt(v, 'quarantined: its VM is terminated');
   if (e.stateOf(vc.ent) !== 'TERMINATED') {
     e.fire(vc.ent, 'TERMINATE');
     lostWithVm(e, v);
@@ -1419,6 +1458,7 @@ export function shootdown(e: Engine, v: number, g: number): void {
   st.hot.waiting[v] = 1;
   vc.waitSince = st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 1, targets.length);
+  e.setStream(v, st.hot.mode[v]); // it spins now: no idle exits until every target acknowledges
   for (const tv of targets) {
     const tc = st.vcpus[tv];
     const id = st.guestIpiSeq++;
@@ -1445,9 +1485,12 @@ export function shootdownAck(e: Engine, senderAndTarget: number, id: number): vo
   if (vc.waitAcks > 0) return;
   vc.waitNs += st.now - vc.waitSince;
   st.hot.waiting[sender] = 0;
-  if (vc.executing) vc.progressSince = st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 0, 0);
-  scheduleShootdown(e, sender);
+  // back to its workload: idle exits again, and the next shootdown (a halted sender does both when it resumes)
+  if (vc.executing) {
+    vc.progressSince = st.now;
+    e.setStream(sender, st.hot.mode[sender]);
+  }
 }
 
 /** A passthrough device interrupt: posted with no exit, an exit to the host, or held until adoption. */
@@ -1579,6 +1622,15 @@ export function khoRead(e: Engine, key: string): void {
   }
 }
 
+/** A preserved region is freed (its owner no longer needs it across a kexec). */
+export function khoFree(e: Engine, key: string): void {
+  const st = e.st;
+  const r = st.kho.find((x) => x.key === key && x.freedAt < 0);
+  if (!r) return;
+  r.freedAt = st.now;
+  e.log.push(st.now, L.KHO, st.khoEnt, e.log.str(key), 2);
+}
+
 function khoFreeVm(e: Engine, vm: VmRec): void {
   const st = e.st;
   for (const r of st.kho) {
@@ -1589,6 +1641,20 @@ function khoFreeVm(e: Engine, vm: VmRec): void {
       e.log.push(st.now, L.KHO, st.khoEnt, e.log.str(r.key), 2);
     }
   }
+}
+
+/**
+ * The old Caretaker's code and data, preserved once for every vCPU (converged): FINISH frees it
+ * (walkthrough §2 step 16), and a cancel's unpreserve drops it, once no Caretaker may still run it
+ * (every one replaced, retired or attached again; a quarantined or parked one keeps it). rfc-v0's
+ * Caretaker stays in the exit path, so it is never freed.
+ */
+function khoFreeCaretaker(e: Engine): void {
+  const st = e.st;
+  if (st.sc.design === 'rfc-v0') return;
+  const done = new Set(['REPLACED', 'RETIRED', 'ATTACHED']);
+  if (st.vcpus.some((vc) => vc.ct >= 0 && !done.has(e.stateOf(vc.ct)))) return;
+  khoFree(e, 'caretaker');
 }
 
 /** Invariant 9: the new kernel keeps the preserved TSC offset and kvmclock. */

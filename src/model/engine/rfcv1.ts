@@ -19,7 +19,7 @@ import { MODE_GAP } from '../caretakerCore.ts';
 import { INV } from '../invariants.ts';
 import { Q, type Engine } from './engine.ts';
 import type { VmRec } from './state.ts';
-import { beginHandshake, khoPreserve, khoRead, lostWithVm, restoreClock, resumeChecked, terminateVm, vmmResume, wedge } from './protocol.ts';
+import { beginHandshake, khoFree, khoPreserve, khoRead, lostWithVm, restoreClock, resumeChecked, terminateVm, vmmResume, wedge } from './protocol.ts';
 
 /** Q.ONCORE actions (the second argument). */
 export const ONC = {
@@ -107,7 +107,7 @@ export function preserveVcpu(e: Engine, vm: VmRec, k: number): void {
   const load = (cpu: number) => vm.vcpus.filter((x) => st.vcpus[x].oncore && st.vcpus[x].oncore!.preferredCpu === cpu).length;
   const cpu = [...pool.cpus].sort((a, b) => load(a) - load(b) || a - b)[0];
   e.op(vm.oldVmm.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD', `vcpufd ${k} (LUO_VCPU_BASE_TOKEN+${k}): oncore_session_submit_job() to CPU ${cpu}, the least loaded`);
-  vc.oncore = { preferredCpu: cpu, onCpu: -1, totalRuns: 0, preemptions: 0, yields: 0, migrations: 0, stalled: false, stallExitReason: -1, quantumGen: 0, tickless: true, reclaimBy: 1 };
+  vc.oncore = { preferredCpu: cpu, onCpu: -1, totalRuns: 0, preemptions: 0, migrations: 0, stalled: false, stallExitReason: -1, quantumGen: 0, tickless: true, reclaimBy: 1 };
   khoPreserve(e, `vcpu:${e.vcpuName(v)}`, 'vcpu-state', `${e.vcpuName(v)}: kvm_vcpu_arch_ser`, 16 * 1024);
   khoPreserve(e, `cb:${e.vcpuName(v)}`, 'caretaker', `${e.vcpuName(v)}: kvm_caretaker_cb_ser, runtime page, telemetry`, 8 * 1024);
   e.at(st.sc.timing.knownState, Q.ONCORE, v, ONC.ACTIVATE);
@@ -233,7 +233,6 @@ function deschedule(e: Engine, v: number, reason: 'QUANTUM_EXPIRED' | 'YIELD_IDL
   if (reason === 'STALL') e.fire(vc.ent, 'STALL');
   else e.fire(vc.ent, 'PAUSE');
   if (reason === 'QUANTUM_EXPIRED') o.preemptions++;
-  if (reason === 'YIELD_IDLE') o.yields++;
   // a job being cancelled (DESIGN_V2: CANCELING) is not queued again: its kick syncs it
   if (e.stateOf(vc.job) !== 'CANCELING') {
     e.fire(vc.job, 'REQUEUE');
@@ -288,8 +287,9 @@ export function oncoreNext(e: Engine, a: number, b: number): void {
       const vm = e.st.vms[vc.vm];
       const others = vm.oncore!.runq.some((x) => !e.st.vcpus[x].oncore!.stalled);
       if (action === ONC.YIELD) {
+        // every idle exit is a YIELD_IDLE, counted in telemetry from the gap's idle exits; the job
+        // gives up the CPU only when another waits (else the same job continues)
         if (others) deschedule(e, a, 'YIELD_IDLE');
-        else vc.oncore.yields++; // the fast path: nobody waits, the same job continues
         return;
       }
       // the quantum timer (orphanvm.md §3): the VMX preemption timer (exit 0x34); on SVM the host
@@ -539,6 +539,7 @@ function cpuDead(e: Engine, cpu: number): void {
   e.fire(p.ent, 'DEAD');
   p.owner = 'nobody';
   p.vcpu = -1;
+  khoFree(e, `cpu:${cpu}`); // out of the park loop: the host frees its preserved stack and state
   const start = Math.max(st.now, st.hotplugBusyUntil);
   st.hotplugBusyUntil = start + st.sc.timing.apBringup;
   e.at(st.hotplugBusyUntil - st.now, Q.ONCORE, cpu, ONC.CPU_ONLINE);
@@ -572,6 +573,9 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
     const s = e.stateOf(vc.ent);
     if (s === 'TERMINATED') continue;
     if (s === 'QUARANTINED' || s === 'FAILED') {
+      // a quarantined job never answered its kicks: it dies with its VM (never STOPPED)
+      if (vc.job >= 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
+      if (vc.executing) e.halt(v, 'VM terminated');
       e.fire(vc.ent, 'TERMINATE');
       lostWithVm(e, v);
       continue;

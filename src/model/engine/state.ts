@@ -120,7 +120,6 @@ export interface OncoreVcpu {
   onCpu: number;
   totalRuns: number;
   preemptions: number;
-  yields: number;
   /** Times the job ran on a different CPU than the time before (cb->pcpu_id changed). */
   migrations: number;
   stalled: boolean;
