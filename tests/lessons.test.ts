@@ -29,9 +29,10 @@ describe('the course', () => {
 });
 
 describe.each(LESSONS.map((l) => [l.id, l] as const))('lesson %s', (_id, lesson) => {
-  it('has steps, and at least one predict-then-watch checkpoint', () => {
+  it('has steps, highlighted regions, and at least one predict-then-watch checkpoint', () => {
     expect(lesson.steps.length).toBeGreaterThanOrEqual(3);
     expect(lesson.steps.some((s) => s.checkpoint)).toBe(true);
+    expect(lesson.steps.some((s) => s.highlight?.length), 'highlighted regions').toBe(true);
   });
 
   it('resolves every anchor, zoom target and highlight in its own run', async () => {

@@ -32,6 +32,7 @@ import { Export } from './export/Export.tsx';
 import { DISP_ROWS, IPI_COLORS } from './timeline/palette.ts';
 import type { LessonSession } from './lessons/session.ts';
 import { Glossed } from './lessons/Glossed.tsx';
+import { PanelBoundary } from './PanelBoundary.tsx';
 
 /** Monaco is a large chunk: fetched only when the editor first opens. */
 const ScenarioEditor = lazy(() => import('./editor/ScenarioEditor.tsx'));
@@ -119,6 +120,7 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
           </ul>
         )}
       </div>
+      <PanelBoundary name="lessons" label="the lessons">
       <Suspense fallback={loadingPanel}>
       {course && <CourseList session={session} onClose={() => setCourse(false)} />}
       {concept && (
@@ -134,21 +136,38 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
       )}
       {lessonId && <LessonPanel session={session} onConcept={(id) => setConcept({ id })} />}
       </Suspense>
+      </PanelBoundary>
       {editing && (
-        <Suspense fallback={<p className="panel">loading the editor…</p>}>
-          <ScenarioEditor store={store} />
-        </Suspense>
+        <PanelBoundary name="editor" label="the scenario editor">
+          <Suspense fallback={<p className="panel">loading the editor…</p>}>
+            <ScenarioEditor store={store} />
+          </Suspense>
+        </PanelBoundary>
       )}
-      <Transport store={store} />
+      <PanelBoundary name="transport" label="the transport">
+        <Transport store={store} />
+      </PanelBoundary>
       <Legend />
-      <Overview store={store} />
-      <Timeline store={store} />
+      <PanelBoundary name="overview" label="the overview strip">
+        <Overview store={store} />
+      </PanelBoundary>
+      <PanelBoundary name="timeline" label="the timeline">
+        <Timeline store={store} />
+      </PanelBoundary>
       <div className="panels">
-        <Details store={store} onConcept={(id) => setConcept({ id })} />
-        <StatePanel store={store} />
-        <Metrics store={store} />
+        <PanelBoundary name="details" label="the details panel">
+          <Details store={store} onConcept={(id) => setConcept({ id })} />
+        </PanelBoundary>
+        <PanelBoundary name="state" label="the state machine panel">
+          <StatePanel store={store} />
+        </PanelBoundary>
+        <PanelBoundary name="metrics" label="the metrics panel">
+          <Metrics store={store} />
+        </PanelBoundary>
       </div>
-      <EventList store={store} />
+      <PanelBoundary name="events" label="the event list">
+        <EventList store={store} />
+      </PanelBoundary>
       <details className="panel keys">
         <summary>Keys</summary>
         <dl className="kv">

@@ -8,6 +8,7 @@ import type { RunReport } from '../model/report.ts';
 import type { LabStore } from '../store/lab.ts';
 import { presetById } from '../model/presets.ts';
 import { workerClient } from '../sim/client.ts';
+import { injectPanelFailure } from './PanelBoundary.tsx';
 
 export interface CaretakerLabApi {
   ready(): Promise<void>;
@@ -18,11 +19,17 @@ export interface CaretakerLabApi {
   view(): { t0: number; t1: number };
   setView(t0: number, t1: number): void;
   cursor(): number;
+  /** The loaded run's end, ns. */
+  until(): number;
   /**
    * How fast a fresh Worker advances a preset, in simulated seconds per wall second, stepping
    * `stepMs` of simulated time per request for `simSeconds` (the benchmark's real-time check).
    */
   measureRealtime(presetId: string, simSeconds: number, stepMs?: number): Promise<{ simPerWall: number; maxStepWallMs: number }>;
+  /** Runs a scenario to its end in a fresh Worker (the page's run is untouched): its event log hash, or its errors. */
+  hashOf(scenario: unknown): Promise<{ ok: true; hash: string; events: number } | { ok: false; errors: string[] }>;
+  /** Makes a panel throw on its next render, to show its error boundary (PanelBoundary.tsx). */
+  injectPanelFailure(name: string): void;
 }
 
 declare global {
@@ -66,6 +73,20 @@ export function installAutomation(store: LabStore): CaretakerLabApi {
     view: () => ({ ...store.getState().view }),
     setView: (t0, t1) => store.getState().setView(t0, t1),
     cursor: () => store.getState().cursor,
+    until: () => store.getState().until,
+    async hashOf(scenario) {
+      const client = workerClient(new Worker(new URL('../sim/worker.ts', import.meta.url), { type: 'module' }));
+      try {
+        const loaded = await client.load(scenario);
+        if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${e.path}: ${e.message}`) };
+        await client.runUntil(loaded.until);
+        const r = await client.report(undefined, true);
+        return { ok: true, hash: r.engine.eventLogHash, events: r.engine.events };
+      } finally {
+        client.dispose();
+      }
+    },
+    injectPanelFailure,
     async measureRealtime(presetId, simSeconds, stepMs = 16) {
       const preset = presetById(presetId);
       if (!preset) throw new Error(`unknown preset ${presetId}`);

@@ -13,6 +13,7 @@ import { currentLesson } from '../lessons/session.ts';
 import { runText } from '../../lessons/anchors.ts';
 import { Glossed } from '../lessons/Glossed.tsx';
 import { lessonStepper } from '../stepper.ts';
+import { PanelBoundary } from '../PanelBoundary.tsx';
 
 /** The phase the cursor is in, as the caption names it. */
 function phaseAt(store: LabStore): string {
@@ -88,8 +89,12 @@ export function EmbedApp({ store, session }: { store: LabStore; session: LessonS
           {notice}
         </p>
       )}
-      {inLesson && <LessonCaption session={session} />}
-      <Timeline store={store} />
+      <PanelBoundary name="lessons" label="the lesson">
+        {inLesson && <LessonCaption session={session} />}
+      </PanelBoundary>
+      <PanelBoundary name="timeline" label="the timeline">
+        <Timeline store={store} />
+      </PanelBoundary>
       <div className="embed-controls" role="toolbar" aria-label="Presenter controls">
         <button type="button" onClick={() => step(-1)} disabled={!ready} aria-label="Previous step">
           ◀
