@@ -27,6 +27,11 @@ export type Selection = { kind: 'record'; index: number } | { kind: 'ipi'; id: n
 /** Runs estimated above this many events open at t = 0 instead of being computed whole at load. */
 export const LARGE_RUN_EVENTS = 2_500_000;
 
+/** A forward move mirrors at most about this many records at a time. */
+export const MAX_DELTA_EVENTS = 50_000;
+/** The first forward move of a run, before its rate is known: this much simulated time. */
+const FIRST_PIECE_NS = 50_000_000;
+
 /** Playback speeds: simulated time per wall time, from 100× down to 1/10⁶. */
 export const SPEEDS = [100, 10, 1, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6] as const;
 
@@ -102,21 +107,32 @@ export function createLabStore(client: SimClient) {
   let busy = false;
   let pendingTarget: Ns | null = null;
   let reportTimer = 0;
+  /** Records per simulated ns in the last forward move (0: not known yet). */
+  let eventsPerNs = 0;
 
   const store = createStore<LabState>()((set, get) => {
-    /** Moves the engine to t (forwards or backwards), mirroring new log records. */
+    /**
+     * Moves the engine to t (forwards or backwards), mirroring new log records. A long way forward
+     * goes in pieces of about MAX_DELTA_EVENTS records (sized from the rate seen so far), so no
+     * single delta blocks the main thread while it is mirrored (npm run soak counts long tasks).
+     */
     async function moveEngine(t: Ns): Promise<void> {
       pendingTarget = t;
       if (busy) return;
       busy = true;
       try {
         while (pendingTarget !== null) {
-          const target = pendingTarget;
+          const target: Ns = pendingTarget;
           pendingTarget = null;
           const { data, cursor } = get();
-          const adv = target >= cursor ? await client.runUntil(target, data.have()) : await client.seek(target, data.have());
+          const step = target > cursor ? Math.min(target, cursor + (eventsPerNs > 0 ? Math.max(1000, Math.floor(MAX_DELTA_EVENTS / eventsPerNs)) : FIRST_PIECE_NS)) : target;
+          const before = get().snapshot?.events ?? 0;
+          const adv = target >= cursor ? await client.runUntil(step, data.have()) : await client.seek(target, data.have());
+          // the rate is the engine's (records it logged per ns), whether or not they were mirrored already
+          if (target > cursor && adv.snapshot.now > cursor && adv.snapshot.events > before) eventsPerNs = (adv.snapshot.events - before) / (adv.snapshot.now - cursor);
           if (adv.delta) data.ingest(adv.delta);
           set({ cursor: adv.snapshot.now, snapshot: adv.snapshot, dataVersion: data.version });
+          if (step < target && pendingTarget === null) pendingTarget = target;
         }
       } finally {
         busy = false;
