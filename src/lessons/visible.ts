@@ -42,7 +42,7 @@ export function namedIn(text: string, states: Set<string>): Named[] {
   return out;
 }
 
-/** Whether the state is drawn in some lane during [t0, t1]. */
+/** Whether the state is drawn in some lane during [t0, t1], for some time (a state entered at t1 is not yet seen). */
 export function stateShown(run: LessonRun, state: string, t0: number, t1: number): boolean {
   if (UNDRAWN.has(state)) return false;
   const { data } = run;
@@ -53,7 +53,7 @@ export function stateShown(run: LessonRun, state: string, t0: number, t1: number
     for (let i = 0; i < seq.length; i++) {
       if (seq[i].state !== state) continue;
       const end = i + 1 < seq.length ? seq[i + 1].t : run.until;
-      if (seq[i].t <= t1 && end >= t0) return true;
+      if (seq[i].t < t1 && end > t0) return true;
     }
   }
   return false;

@@ -68,7 +68,7 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
         <label className="preset">
           Scenario{' '}
           <select value={presetId} onChange={(e) => void store.getState().loadPreset(e.target.value)} aria-label="Preset scenario" data-testid="preset">
-            {presetId === '' && <option value="">a scenario from a link or the editor</option>}
+            {presetId === '' && <option value="">{lessonId ? "the lesson's scenario" : 'a scenario from a link or the editor'}</option>}
             {DESIGN_GROUPS.map(([design, label]) => (
               <optgroup key={design} label={label}>
                 {PRESETS.filter((p) => (p.scenario.design ?? 'converged') === design).map((p) => (
@@ -104,9 +104,12 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
       )}
       <div className="scenario">
         <h2 data-testid="title">{title || presetId}</h2>
-        <p className="description">
-          <Glossed text={description} />
-        </p>
+        {/* in a lesson the description would give its checkpoints away: the lesson tells the story */}
+        {!lessonId && (
+          <p className="description">
+            <Glossed text={description} />
+          </p>
+        )}
         <p role="status" data-testid="status" className={`status ${status}`}>
           {status === 'loading' ? 'running the scenario…' : status === 'error' ? `error: ${message ?? 'invalid scenario'}` : (message ?? '')}
         </p>

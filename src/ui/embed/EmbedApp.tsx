@@ -11,7 +11,7 @@ import { shareUrl } from '../url.ts';
 import type { LessonSession } from '../lessons/session.ts';
 import { currentLesson } from '../lessons/session.ts';
 import { runText } from '../../lessons/anchors.ts';
-import { Glossed } from '../lessons/Glossed.tsx';
+import { CodeText, Glossed } from '../lessons/Glossed.tsx';
 import { lessonStepper } from '../stepper.ts';
 import { PanelBoundary } from '../PanelBoundary.tsx';
 
@@ -43,11 +43,11 @@ function LessonCaption({ session }: { session: LessonSession }) {
       {cp && (
         <p className="embed-cp" data-testid="embed-cp">
           <strong>Predict: </strong>
-          <Glossed text={runText(s.run, cp.question)} /> ({choices.join(' · ')})
+          <Glossed text={runText(s.run, cp.question)} /> (<CodeText text={choices.join(' · ')} />)
           {s.phase === 'revealed' && (
             <>
               {' '}
-              <strong data-testid="embed-answer">→ {choices[cp.answer(s.run)]}.</strong> <Glossed text={runText(s.run, cp.explain)} />
+              <strong data-testid="embed-answer">→ {choices[cp.answer(s.run)].replace(/`/g, '')}.</strong> <Glossed text={runText(s.run, cp.explain)} />
             </>
           )}
         </p>

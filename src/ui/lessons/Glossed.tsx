@@ -54,3 +54,8 @@ export function Glossed({ text }: { text: string }): ReactNode {
     ),
   );
 }
+
+/** Short labels (choices, buttons): `backticks` as code, no glossary tooltips inside controls. */
+export function CodeText({ text }: { text: string }): ReactNode {
+  return text.split(/(`[^`]*`)/).map((chunk, i) => (chunk.length >= 2 && chunk.startsWith('`') && chunk.endsWith('`') ? <code key={i}>{chunk.slice(1, -1)}</code> : <Fragment key={i}>{chunk}</Fragment>));
+}

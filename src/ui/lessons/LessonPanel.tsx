@@ -8,7 +8,7 @@ import { LESSONS } from '../../lessons/index.ts';
 import { runText } from '../../lessons/anchors.ts';
 import { conceptById } from '../../lessons/concepts.ts';
 import { currentLesson, type LessonSession } from './session.ts';
-import { Glossed } from './Glossed.tsx';
+import { CodeText, Glossed } from './Glossed.tsx';
 
 export function LessonPanel({ session, onConcept }: { session: LessonSession; onConcept(id: string): void }) {
   const s = useStore(session);
@@ -65,7 +65,7 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
                 {choices.map((c, i) => (
                   <label key={c} className={`cp-choice${i === right ? ' right' : ''}${s.phase === 'revealed' && i === s.chosen && i !== right ? ' wrong' : ''}`}>
                     <input type="radio" name="prediction" checked={s.chosen === i} disabled={s.phase !== 'predict'} onChange={() => session.getState().choose(i)} />
-                    {c}
+                    <CodeText text={c} />
                   </label>
                 ))}
               </div>
@@ -78,13 +78,13 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
               {s.phase === 'revealed' && (
                 <div className="cp-result" role="status" data-testid="cp-result">
                   <p className={s.chosen === right ? 'ok' : s.chosen === null ? '' : 'no'}>
-                    {s.chosen === null ? `The run says: ${choices[right]}.` : s.chosen === right ? `Right: ${choices[right]}.` : `Not this time: you said ${choices[s.chosen]}; the run says ${choices[right]}.`}
+                    <CodeText text={s.chosen === null ? `The run says: ${choices[right]}.` : s.chosen === right ? `Right: ${choices[right]}.` : `Not this time: you said ${choices[s.chosen]}; the run says ${choices[right]}.`} />
                   </p>
                   <p>
                     <Glossed text={runText(run, cp.explain)} />
                   </p>
                   <button type="button" onClick={() => void session.getState().tryIt()} data-testid="try-it">
-                    Try it: {cp.tryIt.says}
+                    Try it: <CodeText text={cp.tryIt.says} />
                   </button>
                 </div>
               )}
@@ -107,7 +107,7 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
         </ol>
         {last ? (
           <span className="lesson-done" data-testid="lesson-done">
-            {s.progress[lesson.id]?.done ? 'Lesson complete.' : ''}
+            {s.progress[lesson.id]?.done && (!cp || s.phase === 'revealed') ? 'Lesson complete.' : ''}
             {lesson.order < LESSONS.length && (
               <button type="button" onClick={() => void session.getState().open(LESSONS[lesson.order].id)} data-testid="lesson-next-lesson">
                 Next lesson ▶

@@ -81,7 +81,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
         t0: resolveAnchor(run, h.from),
         t1: resolveAnchor(run, h.to),
         laneKeys: h.lanes ? h.lanes.map((n) => laneKeyOfName(L.data, n)).filter((k): k is string => k !== null) : null,
-        label: h.label,
+        label: h.label.replace(/`/g, ''),
       }));
       const cp = s.checkpoint;
       const rv = cp && revealed ? resolveAnchor(run, cp.reveal) : null;

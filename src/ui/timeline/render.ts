@@ -81,7 +81,6 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
   }
   drawPhases(ctx, inp);
   const arrows = drawIpis(ctx, inp);
-  drawHighlights(ctx, inp);
   // cursor and the computed future beyond it: dimmed, or hidden while a prediction is asked for
   const xc = xOf(view, inp.cursor);
   if (xc < W) {
@@ -94,6 +93,7 @@ export function render(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrow
       ctx.fillText('predict first: the run is hidden from here', x + 10, view.scrollY + AXIS_H + 18);
     }
   }
+  drawHighlights(ctx, inp);
   ctx.restore();
   drawAxis(ctx, inp);
   drawCursor(ctx, inp, xc);
@@ -334,7 +334,10 @@ function drawViolations(ctx: CanvasRenderingContext2D, inp: RenderInput, lane: L
 function drawHighlights(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
   const { view, lanes } = inp;
   for (const h of inp.highlights ?? []) {
-    const r = visibleRange(view, h.t0, h.t1);
+    // under the veil a highlight ends at the cursor: what lies beyond is not shown yet
+    const t1 = inp.veiled ? Math.min(h.t1, inp.cursor) : h.t1;
+    if (t1 < h.t0) continue;
+    const r = visibleRange(view, h.t0, t1);
     if (!r) continue;
     const x = r[0];
     const w = Math.max(3, r[1] - r[0]);
@@ -347,7 +350,8 @@ function drawHighlights(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
       if (last && l.y - last[1] <= 12) last[1] = l.y + l.h;
       else bands.push([l.y, l.y + l.h]);
     }
-    ctx.fillStyle = 'rgba(255, 196, 0, 0.16)';
+    // a light tint and an outline: the marks inside stay readable
+    ctx.fillStyle = 'rgba(255, 196, 0, 0.08)';
     ctx.strokeStyle = 'rgba(214, 142, 0, 0.95)';
     ctx.lineWidth = 1.5;
     for (const [y0, y1] of bands) {
@@ -355,14 +359,16 @@ function drawHighlights(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
       ctx.strokeRect(x + 0.75, y0 - 2 + 0.75, w - 1.5, y1 - y0 + 2.5);
     }
     ctx.lineWidth = 1;
+    // the label sits inside the box, at its top left; a box too narrow for it goes unlabelled
+    if (w < 40) continue;
     ctx.font = font('bold 11px system-ui, sans-serif');
-    const label = fitText(ctx, h.label, Math.max(w, 200));
-    const ly = Math.max(view.scrollY + AXIS_H + 12, bands[0][0] - 5);
+    const label = fitText(ctx, h.label, w - 8);
     const tw = ctx.measureText(label).width;
-    ctx.fillStyle = 'rgba(255, 248, 225, 0.92)';
-    ctx.fillRect(x, ly - 11, tw + 8, 14);
+    const ly = Math.max(view.scrollY + AXIS_H + 12, bands[0][0] + 10);
+    ctx.fillStyle = 'rgba(255, 248, 225, 0.94)';
+    ctx.fillRect(x + 2, ly - 10, tw + 6, 13);
     ctx.fillStyle = '#6b4a00';
-    ctx.fillText(label, x + 4, ly);
+    ctx.fillText(label, x + 5, ly);
   }
 }
 
