@@ -102,5 +102,12 @@ describe('a checkpoint answer follows its scenario', () => {
     const base = await runOf(lesson);
     const changed = await runScenario(merged(lessonScenario(lesson), cp.tryIt.patch));
     expect(cp.answer(changed)).not.toBe(cp.answer(base));
+    // the lab reopens this very step over the changed run: it must still stand there
+    const s = lesson.steps[step];
+    expect(resolveAnchor(changed, cp.reveal)).toBeGreaterThan(resolveAnchor(changed, s.at));
+    resolveView(changed, s.view);
+    for (const h of s.highlight ?? []) [resolveAnchor(changed, h.from), resolveAnchor(changed, h.to)];
+    expect(runText(changed, s.text).length).toBeGreaterThan(0);
+    expect(runText(changed, cp.explain).length).toBeGreaterThan(0);
   });
 });

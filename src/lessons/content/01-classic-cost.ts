@@ -15,7 +15,7 @@ export const classicCost: Lesson = {
   steps: [
     {
       title: 'A guest running on Linux',
-      text: 'Before the update, vm0/vCPU0 and vm0/vCPU1 are ATTACHED_RUNNING: the VMM\'s vCPU threads sit in `KVM_RUN` on CPU 2 and CPU 3, and every exit is handled by KVM in the host kernel (the host marks under each vCPU lane). The kernel K owns every pCPU: they are ONLINE.',
+      text: 'Before the update, vm0/vCPU0 and vm0/vCPU1 are ATTACHED_RUNNING: the VMM\'s vCPU threads sit in `KVM_RUN` on CPU 2 and CPU 3, and every exit is handled by KVM in the host kernel (the host marks under each vCPU lane). The kernel K owns every pCPU: they are ONLINE, which their lanes label "Linux (K)".',
       at: { phase: 'preserve', plus: -500_000_000 },
       view: [{ at: 0 }, { phase: 'preserve' }],
       highlight: [{ from: { at: 0 }, to: { phase: 'preserve' }, lanes: ['vm0/vCPU0', 'vm0/vCPU1'], label: 'the guest runs under KVM' }],
@@ -29,10 +29,13 @@ export const classicCost: Lesson = {
     },
     {
       title: 'Predict: how long will the guest stay suspended?',
-      text: 'Now the old kernel K freezes the sessions and finalizes KHO (FREEZE), stops every other CPU with `smp_send_stop()` (STOPPED) and jumps into the new kernel. Nothing can run the guest until a new kernel has booted and a new VMM has retrieved the VM.',
+      text: 'Now the old kernel K freezes the sessions and finalizes KHO (FREEZE), then sends a stop IPI to CPUs 1–7 with `smp_send_stop()` (STOP_OTHERS on the K lane; each pCPU lane turns STOPPED, drawn as "stopped by `smp_send_stop()`") and jumps into the new kernel. Nothing can run the guest until a new kernel has booted and a new VMM has retrieved the VM.',
       at: { phase: 'kexec', plus: 1_000_000 },
       view: [{ phase: 'preserve', plus: -100_000_000 }, { phase: 'kexec', plus: 100_000_000 }],
-      highlight: [{ from: { phase: 'kexec', plus: -50_000_000 }, to: { phase: 'kexec' }, lanes: ['K (old kernel)', 'CPU 2', 'CPU 3'], label: 'freeze, stop the others, jump' }],
+      highlight: [
+        { from: { enter: 'K (old kernel)', state: 'FREEZE' }, to: { phase: 'kexec' }, lanes: ['K (old kernel)'], label: 'freeze, stop the others, jump' },
+        { from: { ipi: 'stop' }, to: { phase: 'kexec', plus: 50_000_000 }, lanes: ['CPU 1', 'CPU 2', 'CPU 3', 'CPU 4', 'CPU 5', 'CPU 6', 'CPU 7'], label: 'stop IPIs: CPUs 1–7' },
+      ],
       checkpoint: {
         question: 'From the moment the VMM suspended it, how long will vm0 go without executing a single guest instruction?',
         choices: BLACKOUT_CHOICES,

@@ -1,11 +1,10 @@
 /** Lesson 2: LUO sessions and KHO: what is preserved, and how it crosses the kexec. */
-import { formatInstant } from '../../base/time.ts';
 import { L } from '../../model/eventlog.ts';
 import { AnchorError, entityByName } from '../anchors.ts';
 import { choiceOf, entries, fmt, ipisOf, phaseAt } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
-const at = (t: number) => `${formatInstant(t)} s`;
+const at = fmt;
 
 /** KHO records of one kind (0 preserved, 1 restored, 2 freed) in [t0, t1], as the KHO lane ticks them. */
 function khoRegions(run: LessonRun, op: 0 | 1 | 2, t0 = 0, t1 = Infinity): { key: string; t: number }[] {
@@ -95,15 +94,15 @@ export const luoKho: Lesson = {
     {
       title: 'A session for vm0: memory and the VM',
       text: (run) =>
-        `At ${at(phaseAt(run, 'preserve'))} VMM vm0 (now PRESERVING) creates a session on \`/dev/liveupdate\` with \`LIVEUPDATE_IOCTL_CREATE_SESSION\` and hands it the memfd behind guest memory and the vmfd with \`LIVEUPDATE_SESSION_PRESERVE_FD\`; the session is created and PRESERVED in the same instant. Each file's \`.preserve()\` does its heavy work while the guest keeps running: ${fmt(entries(run, 'vm0/vCPU0', 'DETACHING')[0] - phaseAt(run, 'preserve'))} here (mechanics.md §7 judges 200 ms per VM; no figure is published). KHO is TRACKING: each tick on its lane is a region marked with \`kho_preserve_folio()\` to survive the kexec — ${list(khoRegions(run, 0, phaseAt(run, 'preserve'), phaseAt(run, 'preserve')).map((r) => region(r.key)))}.`,
+        `At ${at(phaseAt(run, 'preserve'))} VMM vm0 (now PRESERVING) creates a session with \`LIVEUPDATE_IOCTL_CREATE_SESSION\` and hands it the memfd behind guest memory and the vmfd with \`LIVEUPDATE_SESSION_PRESERVE_FD\`: the session is PRESERVED at once. The files' \`.preserve()\` callbacks do their heavy work while the guest runs on: ${fmt(entries(run, 'vm0/vCPU0', 'DETACHING')[0] - phaseAt(run, 'preserve'))} here (mechanics.md §7's judgment; no figure is published). KHO is TRACKING: each tick on its lane is a region marked with \`kho_preserve_folio()\` — ${list(khoRegions(run, 0, phaseAt(run, 'preserve'), phaseAt(run, 'preserve')).map((r) => region(r.key)))}.`,
       at: { phase: 'preserve', plus: 1000 },
-      view: [{ phase: 'preserve', plus: -20_000_000 }, { phase: 'preserve', plus: 150_000_000 }],
+      view: [{ phase: 'preserve', plus: -20_000_000 }, { enter: 'vm0/vCPU0', state: 'DETACHING', plus: 10_000_000 }],
       highlight: [{ from: { phase: 'preserve' }, to: { enter: 'vm0/vCPU0', state: 'DETACHING' }, lanes: ['VMM vm0', 'LUO session vm0', 'KHO'], label: 'memfd and vmfd preserved' }],
     },
     {
       title: 'Each vcpufd: the Caretaker, a ring and the vCPU state',
       text: (run) =>
-        `At ${at(entries(run, 'vm0/vCPU0', 'DETACHING')[0])} the VMM preserves the vcpufds, one at a time. The first brings the Caretaker's code and data into KHO (once for every vCPU) and vm0/vCPU0's trace ring; when C2 has parked the vCPU in a known state, its state follows as \`kvm_vcpu_arch_ser\` — uAPI structs such as \`kvm_regs\`, \`kvm_lapic_state\`, \`kvm_xsave\` and \`kvm_cpuid2\`, so the next kernel never reads a private struct (orphanvm.md §1.2). Then the same for vm0/vCPU1, and at ${at(entries(run, 'VMM vm0', 'PRESERVED')[0])} VMM vm0 is PRESERVED: from here LUO keeps every one of these files alive, even after the VMM exits (M4).`,
+        `At ${at(entries(run, 'vm0/vCPU0', 'DETACHING')[0])} the VMM preserves the vcpufds, one at a time. The first brings the Caretaker's code and data into KHO (once for all vCPUs) and vm0/vCPU0's trace ring; once C2 has parked the vCPU in a known state, its state follows as \`kvm_vcpu_arch_ser\`, built from uAPI structs (\`kvm_regs\`, \`kvm_lapic_state\`, \`kvm_xsave\`, \`kvm_cpuid2\`), never a private struct (orphanvm.md §1.2). Then vm0/vCPU1. At ${at(entries(run, 'VMM vm0', 'PRESERVED')[0])} VMM vm0 is PRESERVED; the LUO agent \`luod\` holds the session, so the VMM may exit without losing these files (mechanics.md §1.3).`,
       at: { enter: 'vm0/vCPU0', state: 'DETACHING' },
       view: [{ enter: 'vm0/vCPU0', state: 'DETACHING', plus: -1_000_000 }, { enter: 'VMM vm0', state: 'PRESERVED', plus: 1_000_000 }],
       highlight: [
@@ -113,8 +112,8 @@ export const luoKho: Lesson = {
     {
       title: 'Predict: what does KHO carry across?',
       text: (run) =>
-        `At ${at(entries(run, 'K (old kernel)', 'FREEZE')[0])} the host calls \`reboot(LINUX_REBOOT_CMD_KEXEC)\`, whose first act is \`liveupdate_reboot()\` — first, so that a failure can still be undone (mechanics.md §1.5). K enters FREEZE: \`luo_freeze()\` runs every file's \`.freeze()\` and the session is FROZEN; the vmfd's \`.freeze()\` walks the EPT, quiescent now that no thread is in \`KVM_RUN\`, and preserves its roots and non-leaf pages (orphanvm.md §1.3d). Then \`kho_finalize()\` flattens KHO's tracking bitmaps into the tree the next kernel reads: KHO is FINALIZED, and the guest runs on.`,
-      at: { enter: 'KHO', state: 'FINALIZED' },
+        `At ${at(entries(run, 'K (old kernel)', 'FREEZE')[0])} the host calls \`reboot(LINUX_REBOOT_CMD_KEXEC)\`, whose first act is \`liveupdate_reboot()\`, so that a failure can still be undone (mechanics.md §1.5). K enters FREEZE: every file's \`.freeze()\` runs and the session is FROZEN; the vmfd's walks the EPT, quiescent now that no thread is in \`KVM_RUN\`, and preserves its roots and non-leaf pages (orphanvm.md §1.3d). Then \`kho_finalize()\` flattens KHO's tracking bitmaps into the tree the next kernel reads (FINALIZED). The guest runs on.`,
+      at: { phase: 'kexec', plus: -1_000_000 },
       view: [{ enter: 'K (old kernel)', state: 'FREEZE', plus: -10_000_000 }, { enter: 'KHO', state: 'HANDED_OVER', plus: 1_000_000 }],
       highlight: [{ from: { enter: 'K (old kernel)', state: 'FREEZE' }, to: { phase: 'kexec' }, lanes: ['K (old kernel)', 'LUO session vm0', 'KHO'], label: 'liveupdate_reboot(): freeze, then finalize' }],
       checkpoint: {
@@ -135,24 +134,27 @@ export const luoKho: Lesson = {
     {
       title: 'Predict: which CPUs does the new kernel wake?',
       text: (run) =>
-        `Past the point of no return (${at(phaseAt(run, 'kexec'))}) the boot CPU jumps and KHO is HANDED_OVER. K′ boots from KHO's scratch areas, memory that holds no preserved page, so booting cannot overwrite one (mechanics.md §2.2); \`kho_populate()\` reads the tree and \`cpu_preserved_flb_retrieve()\` reads LUO's global (FLB) data: CPUs 2 and 3 are preserved and not present. Through all of this C2 and C3 keep running the guest.`,
-      at: { phase: 'kexec', plus: 2000 },
-      view: [{ phase: 'kexec', plus: -5_000_000 }, { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: 1_000_000 }],
-      highlight: [{ from: { phase: 'kexec' }, to: { enter: 'K′ (new kernel)', state: 'SMP_INIT' }, lanes: ['K′ (new kernel)', 'KHO', 'C2', 'C3'], label: 'early boot from scratch memory' }],
+        `At the point of no return (${at(phaseAt(run, 'kexec'))}) the boot CPU jumped and KHO was HANDED_OVER. K′ boots from KHO's scratch areas, memory that holds no preserved page, so booting cannot overwrite one (mechanics.md §2.2). In EARLY_BOOT \`kho_populate()\` reads the KHO tree and \`cpu_preserved_flb_retrieve()\` reads an FLB, a file-lifecycle-bound object: global data LUO carries beside the sessions (mechanics.md §1.4). Through all of this C2 and C3 keep running the guest.`,
+      at: { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: -1_000_000 },
+      view: [{ enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: -1_100_000 }, { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: 150_000 }],
+      highlight: [
+        { from: { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: -1_100_000 }, to: { enter: 'K′ (new kernel)', state: 'SMP_INIT' }, lanes: ['K′ (new kernel)', 'C2', 'C3'], label: 'early boot; the Caretakers run on' },
+        { from: { enter: 'K′ (new kernel)', state: 'SMP_INIT' }, to: { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: 100_000 }, label: 'smp_init()' },
+      ],
       checkpoint: {
-        question: 'About a second into its boot, K′ runs `smp_init()`, which normally sends INIT and two SIPIs to every secondary CPU. Which CPUs will get them?',
+        question: 'K′ now runs `smp_init()`, which normally sends INIT and two SIPIs to every secondary CPU. Which CPUs will get them?',
         choices: SMP_CHOICES,
         answer: smpInitChoice,
         reveal: { enter: 'K′ (new kernel)', state: 'SMP_INIT', plus: 100_000 },
         explain: (run) =>
-          `\`smp_init()\` at ${at(entries(run, 'K′ (new kernel)', 'SMP_INIT')[0])} sent INIT/SIPI to ${cpus(smpInitTargets(run))}. The FLB told K′ which CPUs belong to preserved vCPUs, and it skips them (M4, Phase G): an INIT there would hit a core in VMX non-root operation and force a VM exit no Caretaker can handle (mechanics.md §4.1), which invariant 8 forbids. In "try it" the new kernel boots with live update disabled, so nothing tells it.`,
+          `\`smp_init()\` at ${at(entries(run, 'K′ (new kernel)', 'SMP_INIT')[0])} sent INIT/SIPI to ${cpus(smpInitTargets(run))} (the arrows from CPU 0). The FLB listed the preserved CPUs and \`cpu_preserved_flb_retrieve()\` marked them not present, so \`smp_init()\` skips them (Pasha Tatashin, the RFC's author, M4; rfc-thread.md Phase G, "New kernel boot"): an INIT there would hit a core in VMX non-root operation and force a VM exit no Caretaker can handle (mechanics.md §4.1), which invariant 8 forbids. In "try it" the new kernel boots with live update disabled, so nothing tells it.`,
         tryIt: { patch: { faults: [{ kind: 'kexec-fail', mode: 'luo-disabled' }] }, says: 'the new kernel boots with live update disabled (kexec-fail, luo-disabled)' },
       },
     },
     {
       title: 'The new VMM retrieves what was preserved',
       text: (run) =>
-        `K′ reaches userspace at ${at(phaseAt(run, 'newKernelUp'))}, ${fmt(phaseAt(run, 'newKernelUp') - phaseAt(run, 'kexec'))} after the jump (mechanics.md §7, after Hy-FiX's 7.6 s host reboot); the session has been DESERIALIZED since \`smp_init()\` in the lab, where mechanics.md §1.5 places the full deserialize at the first open of \`/dev/liveupdate\`. VMM′ vm0 (RETRIEVING) gets it back with \`LIVEUPDATE_IOCTL_RETRIEVE_SESSION\` — the session is RETRIEVED, KHO RESTORED — and \`LIVEUPDATE_SESSION_RETRIEVE_FD\` returns memfd and vmfd: memory, session metadata and the old EPT pages come back unchanged (the ticks at the lane's bottom). Each vcpufd's \`RETRIEVE_FD\` restores that vCPU's state and its kvmclock and TSC offset as it is adopted, at ${list(khoRegions(run, 1).filter((r) => r.key.startsWith('vcpu:')).map((r) => at(r.t)))}.`,
+        `K′ reaches userspace at ${at(phaseAt(run, 'newKernelUp'))}, ${fmt(phaseAt(run, 'newKernelUp') - phaseAt(run, 'kexec'))} after the jump (mechanics.md §7, after Hy-FiX's 7.6 s host reboot). VMM′ vm0 (RETRIEVING) gets the session back with \`LIVEUPDATE_IOCTL_RETRIEVE_SESSION\` (RETRIEVED; KHO RESTORED), then memfd and vmfd with \`LIVEUPDATE_SESSION_RETRIEVE_FD\`: memory, session metadata and the old EPT pages return unchanged (the downward ticks). Each vcpufd's \`RETRIEVE_FD\` restores its vCPU's state, kvmclock and TSC offset as it is adopted, at ${list(khoRegions(run, 1).filter((r) => r.key.startsWith('vcpu:')).map((r) => at(r.t)))}.`,
       at: { enter: 'VMM′ vm0', state: 'RETRIEVING' },
       view: [{ phase: 'newKernelUp', plus: -5_000_000 }, { phase: 'adopted', plus: 1_000_000 }],
       highlight: [{ from: { enter: 'VMM′ vm0', state: 'RETRIEVING' }, to: { phase: 'adopted' }, lanes: ['VMM′ vm0', 'LUO session vm0', 'KHO'], label: 'RETRIEVE_SESSION, then RETRIEVE_FD' }],
@@ -160,7 +162,7 @@ export const luoKho: Lesson = {
     {
       title: 'FINISH: LUO lets go',
       text: (run) =>
-        `With both vCPUs back in \`KVM_RUN\` (ATTACHED_RUNNING at ${at(entries(run, 'vm0/vCPU0', 'ATTACHED_RUNNING')[1])}), VMM′ vm0 calls \`LIVEUPDATE_SESSION_FINISH\`: each file's \`.finish()\` frees what the old kernel left behind and LUO gives up ownership, and the session's lane ends at ${at(phaseAt(run, 'finish'))}. The run frees ${list(khoRegions(run, 2).map((r) => region(r.key)))}. Nothing crosses more than one kexec: the next update starts a new session. Invariant 10 checks that K′ read only what K had preserved: ${run.report.invariants.violations.some((v) => v.id === 10) ? 'this run breaks it' : 'it holds in this run'}.`,
+        `With both vCPUs back in \`KVM_RUN\` (ATTACHED_RUNNING at ${at(entries(run, 'vm0/vCPU0', 'ATTACHED_RUNNING')[1])}), VMM′ vm0 calls \`LIVEUPDATE_SESSION_FINISH\`: each file's \`.finish()\` frees what the old kernel left behind, LUO gives up ownership and the session's lane ends at ${at(phaseAt(run, 'finish'))}. KHO frees ${khoRegions(run, 2).length === handedOver(run).length ? 'all ' : ''}${khoRegions(run, 2).length} regions (the ticks on its lane). Nothing crosses more than one kexec: the next update starts a new session. Invariant 10 (K′ reads only what K preserved) ${run.report.invariants.violations.some((v) => v.id === 10) ? 'is broken in this run' : 'holds in this run'}.`,
       at: { phase: 'finish' },
       view: [{ phase: 'adopted', plus: -1_000_000 }, { phase: 'finish', plus: 1_000_000 }],
       highlight: [{ from: { phase: 'adopted' }, to: { phase: 'finish' }, lanes: ['VMM′ vm0', 'LUO session vm0', 'KHO'], label: 'LIVEUPDATE_SESSION_FINISH' }],

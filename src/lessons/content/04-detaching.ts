@@ -1,10 +1,9 @@
 /** Lesson 4: Detaching a vCPU, microsecond by microsecond: IPI, known state, offline, INIT/SIPI. */
-import { formatInstant } from '../../base/time.ts';
 import { AnchorError, entityByName } from '../anchors.ts';
 import { bucket, entries, fmt, ipisOf } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
-const at = (t: number) => `${formatInstant(t)} s`;
+const at = fmt;
 
 function first(run: LessonRun, name: string, state: string): number {
   const t = entries(run, name, state)[0];
@@ -87,9 +86,9 @@ export const detaching: Lesson = {
     {
       title: 'Predict: PRESERVE_FD(vcpufd0) sends a detach IPI',
       text: (run) =>
-        `At ${at(detachOf(run).start)} the VMM calls \`LIVEUPDATE_SESSION_PRESERVE_FD\` on vcpufd 0, and its \`.preserve()\` is where isolation happens (M1, M10): it checks the opt-in (a \`KVM_ENABLE_CAP\`, M12) and that vm0/vCPU0 sits alone on isolated CPU 2, then CPU 0 sends a detach IPI to CPU 2 — vm0/vCPU0 is DETACHING. The call is synchronous, as Paolo asked (M6), for two reasons: features must be negotiated, and the IDT and GDT must be switched on a CPU in a known state.`,
-      at: { ipi: 'detach', nth: 0 },
-      view: [{ ipi: 'detach', nth: 0 }, { enter: 'C2', state: 'PARKED' }],
+        `At ${at(detachOf(run).start)} the VMM calls \`LIVEUPDATE_SESSION_PRESERVE_FD\` on vcpufd 0, and its \`.preserve()\` is where isolation happens (Pasha Tatashin, the RFC's author, M1 and M10). It checks the opt-in (a \`KVM_ENABLE_CAP\`, as Paolo Bonzini, the KVM maintainer, asked in M12) and that vm0/vCPU0 sits alone on isolated CPU 2; then CPU 0 sends a detach IPI to CPU 2, and vm0/vCPU0 is DETACHING. The call is synchronous, as Paolo asked (M6): features must be negotiated, and the IDT and GDT switched on a CPU in a known state.`,
+      at: { ipi: 'detach', nth: 0, plus: 500 },
+      view: [{ ipi: 'detach', nth: 0 }, { ipi: 'detach', nth: 0, plus: 20_000 }],
       highlight: [{ from: { ipi: 'detach', nth: 0 }, to: { ipi: 'detach', nth: 0, edge: 'arrive' }, lanes: ['CPU 0', 'CPU 2'], label: 'detach IPI, CPU 0 to CPU 2' }],
       checkpoint: {
         question: 'An IPI takes about 1 µs (mechanics.md §7). How long after this IPI is sent will C2 report its known state (PARKED)?',
@@ -114,10 +113,10 @@ export const detaching: Lesson = {
     },
     {
       title: 'Predict: remove_cpu(2), and where the pause goes',
-      text: 'Now `remove_cpu(2)` takes CPU 2 from Linux: the vCPU thread leaves `KVM_RUN`, tasks, timers and IRQs migrate away, and `kvm_offline_cpu()` disables VMX on it (mechanics.md §4.2). That last part is needed because INIT is blocked in VMX root operation (mechanics.md §4.1; walkthrough §7.1). CPU 2 will end offline and not present, so the scheduler and host interrupt routing never target it again (M4), while vm0/vCPU1 stays ATTACHED_RUNNING on CPU 3.',
+      text: 'Now `remove_cpu(2)` takes CPU 2 from Linux: the vCPU thread leaves `KVM_RUN`, tasks, timers and IRQs migrate away, and `kvm_offline_cpu()` disables VMX on it (mechanics.md §4.2). That last part is needed because INIT is blocked in VMX root operation (mechanics.md §4.1; walkthrough §7.1). CPU 2 will end offline and not present, so the scheduler and host interrupt routing never target it again (Pasha, M4), while vm0/vCPU1 stays ATTACHED_RUNNING on CPU 3.',
       at: { enter: 'C2', state: 'PARKED' },
-      view: [{ enter: 'C2', state: 'PARKED' }, { enter: 'CPU 2', state: 'OFFLINE' }],
-      highlight: [{ from: { enter: 'C2', state: 'PARKED' }, to: { enter: 'CPU 2', state: 'OFFLINE' }, lanes: ['CPU 2'], label: 'remove_cpu(2)' }],
+      view: [{ ipi: 'detach', nth: 0 }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 500_000 }],
+      highlight: [{ from: { ipi: 'detach', nth: 0, edge: 'arrive' }, to: { enter: 'C2', state: 'PARKED' }, lanes: ['vm0/vCPU0', 'C2'], label: 'IPI and known state: done' }],
       checkpoint: {
         question: 'vm0/vCPU0 will run no guest code from the IPI until the Caretaker launches it again. Which part of that pause is the longest?',
         choices: PART_CHOICES,
@@ -136,7 +135,7 @@ export const detaching: Lesson = {
     {
       title: 'INIT/SIPI into the Caretaker',
       text: (run) =>
-        `Entry is Paolo's addition (M12): after the IPI, INIT/SIPI into detached mode. At ${at(detachOf(run).sipiSent)} CPU 0 sends INIT and two STARTUP IPIs to CPU 2, ${fmt(detachOf(run).sipiArrived - detachOf(run).sipiSent)} with modern delays (2 × (10 + 10) µs, mechanics.md §4.1), and CPU 2 starts at the Caretaker's entry instead of Linux's trampoline. C2 loads its own GDT, IDT, page tables and stack, then VMXON, VMPTRLD of vCPU0's VMCS and VMLAUNCH (${fmt(detachOf(run).parts[3])}, an ASSUMPTION): at ${at(detachOf(run).entered)} CPU 2 is CARETAKER, C2 DETACHED and vm0/vCPU0 ORPHANED_RUNNING.`,
+        `Entry is Paolo's addition (M12): after the exit IPI, INIT/SIPI into detached mode. At ${at(detachOf(run).sipiSent)} CPU 0 sends INIT and two STARTUP IPIs to CPU 2, ${fmt(detachOf(run).sipiArrived - detachOf(run).sipiSent)} with modern delays (2 × (10 + 10) µs, mechanics.md §4.1), and CPU 2 starts at the Caretaker's entry instead of Linux's trampoline. C2 loads its own GDT, IDT, page tables and stack, then VMXON, VMPTRLD of vCPU0's VMCS and VMLAUNCH (${fmt(detachOf(run).parts[3])}, an ASSUMPTION): at ${at(detachOf(run).entered)} CPU 2 is CARETAKER, C2 DETACHED and vm0/vCPU0 ORPHANED_RUNNING.`,
       at: { ipi: 'init-sipi', nth: 0 },
       view: [{ ipi: 'init-sipi', nth: 0 }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }],
       highlight: [
@@ -147,18 +146,17 @@ export const detaching: Lesson = {
     {
       title: 'Predict: vm0/vCPU1 detaches next',
       text: (run) =>
-        `Each \`PRESERVE_FD\` of a vcpufd is synchronous (walkthrough §7.3), so vcpufd 1 starts only when vCPU0 runs under C2, at ${at(first(run, 'vm0/vCPU1', 'DETACHING'))}: the same IPI, known state (C3 PARKED), \`remove_cpu(3)\` and INIT/SIPI on CPU 3. When it returns, VMM vm0 is PRESERVED and keeps no thread in \`KVM_RUN\`; it exits at the point of no return and LUO keeps its fds.`,
-      at: { enter: 'vm0/vCPU1', state: 'DETACHING' },
-      view: [{ enter: 'vm0/vCPU0', state: 'DETACHING' }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }],
+        `Back to just before the first detach IPI, with the whole VM in view. vm0 has two vCPUs, and the VMM preserves their vcpufds in turn, each \`PRESERVE_FD\` synchronous (walkthrough §7.3): the detach you just followed for vm0/vCPU0 on CPU 2, then the same for vm0/vCPU1 on CPU 3 (IPI, known state, \`remove_cpu(3)\`, INIT/SIPI). After the last one the VMM keeps no thread in \`KVM_RUN\`; it exits at the point of no return and LUO keeps its fds.`,
+      at: { ipi: 'detach', nth: 0, plus: -100_000 },
+      view: [{ enter: 'vm0/vCPU0', state: 'DETACHING' }, { enter: 'VMM vm0', state: 'PRESERVED' }],
       highlight: [
-        { from: { enter: 'vm0/vCPU0', state: 'DETACHING' }, to: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, lanes: ['vm0/vCPU0'], label: 'vCPU0 detaches' },
-        { from: { enter: 'vm0/vCPU1', state: 'DETACHING' }, to: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, lanes: ['vm0/vCPU1'], label: 'then vCPU1' },
+        { from: { enter: 'vm0/vCPU0', state: 'DETACHING' }, to: { enter: 'VMM vm0', state: 'PRESERVED' }, lanes: ['vm0/vCPU0', 'vm0/vCPU1'], label: 'vcpufd 0, then vcpufd 1' },
       ],
       checkpoint: {
         question: 'Between the first detach IPI and the moment C3 launches vm0/vCPU1, will there be an instant when no vCPU of vm0 executes guest code?',
         choices: DARK_CHOICES,
         answer: (run) => bucket(vmDark(run), [1, 1.5 * (detachOf(run).orphan - detachOf(run).arrived)]),
-        reveal: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 1000 },
+        reveal: { enter: 'VMM vm0', state: 'PRESERVED', plus: 1000 },
         explain: (run) => {
           const dark = vmDark(run);
           const v1 = entityByName(run, 'vm0/vCPU1') >= 0;

@@ -82,7 +82,7 @@ export const lifeInTheGap: Lesson = {
   steps: [
     {
       title: 'Alone on the core',
-      text: 'The detach of lesson 4 is done for vm0/vCPU0: CPU 2 is in state CARETAKER, C2 is DETACHED and the vCPU is ORPHANED_RUNNING. On this core there is now no Linux at all: no scheduler, no syscalls, no IRQ tables and no VMM (rfc-thread.md Phase F). Every exit the guest takes lands in its Caretaker, which either finishes it and re-enters the guest at once (a fastpath mark under the vCPU lane) or leaves the vCPU stalled until a kernel adopts it.',
+      text: 'The detach of lesson 4 is done for vm0/vCPU0: CPU 2 is in state CARETAKER (its lane reads "Caretaker C2 (K\'s version)"), C2 is DETACHED and the vCPU is ORPHANED_RUNNING. This core has no Linux at all: no scheduler, syscalls, IRQ tables or VMM (rfc-thread.md Phase F, the run in the gap). Every exit lands in the Caretaker, which either finishes it and re-enters the guest at once (a fastpath mark under the vCPU lane) or leaves the vCPU stalled until a kernel adopts it.',
       at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' },
       view: [{ enter: 'vm0/vCPU0', state: 'DETACHING' }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 2_000_000 }],
       highlight: [
@@ -91,12 +91,12 @@ export const lifeInTheGap: Lesson = {
     },
     {
       title: 'Predict: can an idle guest live here?',
-      text: 'This lesson\'s host is Intel (VMX) and its guest an idle Linux: about 2,000 exits a second per vCPU, 70 % of them MSR_WRITE/TSC_DEADLINE and 27 % HLT (the `idle` profile, from bcc\'s kvmexit sample: mechanics.md §5.5). Each MSR_WRITE/TSC_DEADLINE is the guest arming its LAPIC timer with a WRMSR to `MSR_IA32_TSC_DEADLINE` (0x6e0). Under a live KVM the fastpath handles it with `kvm_set_lapic_tscdeadline_msr()`, which on Intel arms the VMX preemption timer; when that timer fires the guest takes a preemption-timer exit and KVM injects the timer interrupt (mechanics.md §3.3, §3.6).',
+      text: 'This lesson\'s host is Intel (VMX) and its guest an idle Linux: about 2,000 exits a second per vCPU (the `idle` profile, from bcc\'s kvmexit sample: mechanics.md §5.5). Much of that is timekeeping. An MSR_WRITE/TSC_DEADLINE exit is the guest arming its LAPIC timer with a WRMSR to `MSR_IA32_TSC_DEADLINE` (0x6e0); the host must then raise the timer interrupt when the deadline passes. Attached, KVM emulates that timer for the guest; in the gap, all vm0/vCPU0 has is C2.',
       at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' },
       view: [{ enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: -1_000_000 }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 45_000_000 }],
-      highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 45_000_000 }, lanes: ['vm0/vCPU0'], label: 'timer writes and timer expiries under C2' }],
+      highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 45_000_000 }, lanes: ['vm0/vCPU0'], label: 'vCPU0 under C2' }],
       checkpoint: {
-        question: 'With no kernel left to run an hrtimer, will vm0/vCPU0 stall anywhere in the gap, and if so on what?',
+        question: 'With no host kernel behind C2, will vm0/vCPU0 stall anywhere in the gap, and if so on what?',
         choices: STALL_CHOICES,
         answer: (run) => {
           const s = firstStall(run, 'vm0/vCPU0');
@@ -105,9 +105,9 @@ export const lifeInTheGap: Lesson = {
         reveal: { enter: 'vm0/vCPU0', state: 'ADOPTING' },
         explain: (run) => {
           const s = firstStall(run, 'vm0/vCPU0');
-          const arch = 'AMD has no preemption timer: emulating the guest\'s deadline needs an hrtimer, and there is none in the gap, so on `amd-svm` the first timer write stalls the vCPU until adoption (rfc-thread.md Phase F; the preset `amd-svm-idle` shows it). On arm64 the guest programs `CNTV_CVAL_EL0` without trapping at all, so there is no write to handle.';
+          const arch = 'On Intel the fastpath\'s `kvm_set_lapic_tscdeadline_msr()` arms the VMX preemption timer, which needs no host timer at all (mechanics.md §3.3, §3.6). AMD has no preemption timer: emulating the deadline needs an hrtimer, and there is none in the gap, so on `amd-svm` the first timer write stalls the vCPU until adoption (rfc-thread.md Phase F, the run in the gap; the preset `amd-svm-idle` shows it). On arm64 the guest programs `CNTV_CVAL_EL0` without trapping at all, so there is no write to handle.';
           if (!s) {
-            return `No. vm0/vCPU0 ran through its whole gap: its Caretaker took ${n(gap(run, 'vm0/vCPU0', 'MSR_WRITE/TSC_DEADLINE'))} MSR_WRITE/TSC_DEADLINE exits, each arming the VMX preemption timer, and ${n(gap(run, 'vm0/vCPU0', 'PREEMPTION_TIMER'))} PREEMPTION_TIMER exits when a deadline passed (most writes move a deadline before it fires: bcc's sample has 13,318 MSR writes to 171 preemption-timer exits, mechanics.md §5.5), all in the fastpath, and stalled on nothing. ${arch}`;
+            return `No. vm0/vCPU0 ran through its whole gap: its Caretaker took ${n(gap(run, 'vm0/vCPU0', 'MSR_WRITE/TSC_DEADLINE'))} MSR_WRITE/TSC_DEADLINE exits and ${n(gap(run, 'vm0/vCPU0', 'PREEMPTION_TIMER'))} PREEMPTION_TIMER exits when a deadline passed (most writes move a deadline before it fires: bcc's sample has 13,318 MSR writes to 171 preemption-timer exits, mechanics.md §5.5), all in the fastpath, and stalled on nothing. ${arch}`;
           }
           return `Yes: vm0/vCPU0 stalled at ${fmt(s.t)} on its first ${s.reason} exit in the gap and stayed blocked until adoption. ${arch}`;
         },
@@ -116,7 +116,7 @@ export const lifeInTheGap: Lesson = {
     },
     {
       title: 'IPIs and CPUID without a kernel',
-      text: 'This lesson\'s host has IPI virtualization turned off, so each WRMSR to the x2APIC ICR (0x830) exits as MSR_WRITE/X2APIC_ICR. KVM\'s fastpath sends such an IPI before it even re-enables host interrupts (`kvm_x2apic_icr_write_fast()`, added in 2019 because ICR and TSC-deadline writes dominate MSR exits in production: mechanics.md §3.3), and the Caretaker does the same, posting the vector to the target vCPU under its own Caretaker. With IPIv, AVIC or GICv4.1 the write would not exit at all (rfc-thread.md Phase F). A CPUID exit is answered from the vCPU\'s `kvm_cpuid2`, preserved in KHO with the rest of its state (walkthrough §5).',
+      text: 'With IPI virtualization off on this host, each WRMSR to the x2APIC ICR (0x830) exits as MSR_WRITE/X2APIC_ICR. KVM\'s fastpath sends such an IPI before it even re-enables host interrupts (`kvm_x2apic_icr_write_fast()`, mechanics.md §3.3), and the Caretaker does the same, posting the vector to the target vCPU. With IPIv, AVIC or GICv4.1 the write would not exit at all (rfc-thread.md Phase F, the run in the gap). A CPUID exit is answered from the vCPU\'s `kvm_cpuid2`, preserved in KHO with the rest of its state (walkthrough §5).',
       at: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 30_000_000 },
       view: [{ enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 40_000_000 }],
       highlight: [{ from: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 40_000_000 }, lanes: ['vm0/vCPU0', 'vm0/vCPU1'], label: 'ICR writes and CPUID, all fastpath' }],
@@ -149,7 +149,7 @@ export const lifeInTheGap: Lesson = {
     },
     {
       title: 'HLT: skipped, not handled',
-      text: 'Paolo (M6): HLT cannot really be handled by the Caretaker, which runs with interrupts off and so cannot block (rfc-thread.md §5). For the gap, Pasha (M10) proposed to skip the exit and go straight back to the guest; Paolo (M12) to disable the HLT, PAUSE, MONITOR and MWAIT intercepts altogether, as `KVM_CAP_X86_DISABLE_EXITS` does for dedicated pCPUs (mechanics.md §3.5). This run uses `caretaker.hlt: skip`: each HLT exit is a fastpath mark, and the core spins through the guest\'s idle loop instead of halting (the lab keeps the profile\'s HLT rate; a real skip loops faster, walkthrough §7.5).',
+      text: 'Paolo Bonzini, the KVM maintainer (M6): HLT cannot really be handled by the Caretaker, which runs with interrupts off and so cannot block. For the gap Pasha Tatashin, the RFC\'s author (M10), proposed to skip the exit and re-enter the guest; Paolo (M12), to disable the idle intercepts as `KVM_CAP_X86_DISABLE_EXITS` does for dedicated pCPUs (in the lab HLT, PAUSE and MWAIT: docs/scenario.md). This run uses `caretaker.hlt: skip`: each HLT exit is a fastpath mark, and the core spins through the guest\'s idle loop instead of halting (walkthrough §7.5).',
       at: { phase: 'kexec' },
       view: [{ phase: 'kexec', plus: -6_000_000 }, { phase: 'kexec', plus: 6_000_000 }],
       highlight: [{ from: { phase: 'kexec', plus: -6_000_000 }, to: { phase: 'kexec', plus: 6_000_000 }, lanes: ['vm0/vCPU0', 'vm0/vCPU1'], label: 'HLT exits skipped by the Caretaker' }],

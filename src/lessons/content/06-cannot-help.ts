@@ -86,15 +86,15 @@ export const cannotHelp: Lesson = {
   steps: [
     {
       title: 'A guest that needs its host',
-      text: 'vm0 has four vCPUs on CPU 2 to CPU 5. vm0/vCPU0 drives an emulated disk, virtio-blk0: 50 times a second it writes a doorbell in MMIO, an EPT_MISCONFIG exit that KVM passes to the VMM (a userspace mark). The guest also flushes TLBs 20 times a second by IPI to the other vCPUs (the arrows between pCPU lanes), and the passthrough disk nvme0 interrupts vm0/vCPU1 500 times a second without posted interrupts, so each completion is an EXTERNAL_INTERRUPT exit into the host. While a kernel and a VMM are there, none of this is a problem.',
+      text: 'vm0 has four vCPUs on CPU 2 to CPU 5. vm0/vCPU0 drives an emulated disk, virtio-blk0: 50 times a second it writes a doorbell, an MMIO access that exits as EPT_MISCONFIG; real KVM usually completes it by signalling an ioeventfd, the lab hands it to the VMM (a userspace mark). The guest flushes TLBs 20 times a second by IPI (arrows between pCPU lanes), and the passthrough disk nvme0, without posted interrupts, interrupts vm0/vCPU1 500 times a second: each an EXTERNAL_INTERRUPT exit into the host.',
       at: { phase: 'preserve', plus: -100_000_000 },
       view: [{ phase: 'preserve', plus: -200_000_000 }, { phase: 'preserve' }],
       highlight: [{ from: { phase: 'preserve', plus: -200_000_000 }, to: { phase: 'preserve' }, lanes: ['vm0/vCPU0', 'vm0/vCPU1'], label: 'doorbells to the VMM, interrupts through the host' }],
     },
     {
       title: 'Predict: what stops vm0/vCPU0?',
-      text: 'vm0/vCPU0 is ORPHANED_RUNNING under C2 on CPU 2. Its Caretaker can finish timer writes and HLT alone (lesson 5), but the virtio-blk0 device model lives in the VMM, and the vCPU thread that would return to it left `KVM_RUN` at detach. Everything the fastpaths do not cover is a blocking exit (Paolo, M6: "by default everything is a blocking exit").',
-      at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' },
+      text: 'vm0/vCPU0 is ORPHANED_RUNNING under C2 on CPU 2. Its Caretaker can finish timer writes and HLT alone (lesson 5), but the virtio-blk0 device model lives in the VMM, and the vCPU thread that would return to it left `KVM_RUN` at detach. Paolo Bonzini, the KVM maintainer (M6): "by default everything is a blocking exit" that the fastpaths do not cover.',
+      at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 1000 },
       view: [{ enter: 'vm0/vCPU0', state: 'DETACHING' }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 2_000_000 }],
       highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 2_000_000 }, lanes: ['vm0/vCPU0', 'C2'], label: 'alone under C2' }],
       checkpoint: {
@@ -110,8 +110,8 @@ export const cannotHelp: Lesson = {
           if (!s) return 'Nothing: no exit of vm0/vCPU0 needed more than its Caretaker could do, so it ran until adoption.';
           const after = fmt(s.t - gapOf(run, 'vm0/vCPU0').t0);
           return s.reason === 'EPT_MISCONFIG'
-            ? `EPT_MISCONFIG, ${after} into the gap: the first virtio-blk0 doorbell. The timer writes and HLT exits before it were fastpath marks; MMIO needs a device model, so vm0/vCPU0 is ORPHANED_BLOCKED. Under Pasha's PoC policy (M10: every exit but HLT blocks, preset \`converged-strict\`) the first timer write would stall it even sooner.`
-            : `${s.reason}, ${after} into the gap. Under this policy the Caretaker finishes only HLT, PAUSE and MWAIT (Pasha's PoC, M10), so the guest's first timer write stalls it long before its first doorbell.`;
+            ? `EPT_MISCONFIG, ${after} into the gap: the first virtio-blk0 doorbell. The timer writes and HLT exits before it were fastpath marks; MMIO needs a device model, so vm0/vCPU0 is ORPHANED_BLOCKED. Under the minimal PoC policy of Pasha Tatashin, the RFC's author (M10: every exit but HLT blocks, preset \`converged-strict\`), the first timer write would stall it even sooner.`
+            : `${s.reason}, ${after} into the gap. Under this policy the Caretaker finishes only HLT, PAUSE and MWAIT (the minimal PoC of Pasha Tatashin, the RFC's author, M10), so the guest's first timer write stalls it long before its first doorbell.`;
         },
         tryIt: { patch: { caretaker: { policy: 'strict' } }, says: "Pasha's PoC policy: every exit but HLT blocks (caretaker.policy: strict)" },
       },
@@ -121,15 +121,15 @@ export const cannotHelp: Lesson = {
       text: (run) => {
         const s = firstStall(run, 'vm0/vCPU0');
         const how = s ? `vm0/vCPU0 took ${s.reason} at ${fmt(s.t)} and is now ORPHANED_BLOCKED` : 'A stalled vCPU is ORPHANED_BLOCKED';
-        return `${how}: the Caretaker keeps the exit pending, with the guest's RIP still on the faulting instruction, and halts CPU 2 rather than spinning (Paolo, M8: during kexec the pCPU halts). The new KVM handles that exit once the new VMM calls \`KVM_RUN\`, so no exit is lost (invariant 4). The same happens to a touch of guest memory the EPT does not map yet, port I/O, a hypercall, or any MSR access but the two writes the fastpath knows (rfc-thread.md §5; docs/exits.md).`;
+        return `${how}. C2 keeps the exit pending, RIP still on the trapping instruction, and halts CPU 2 rather than spin (Paolo, M8: during kexec the pCPU halts); it waits with interrupts enabled on its own IDT, so the attach IPI wakes it (the thread does not say how: an ASSUMPTION). The new KVM handles the exit after \`KVM_RUN\`: none is lost (invariant 4). Unmapped memory, port I/O, hypercalls and MSRs outside the fastpath stall alike (docs/exits.md).`;
       },
-      at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 4_000_000 },
+      at: { enter: 'vm0/vCPU0', state: 'ORPHANED_BLOCKED', plus: 100_000 },
       view: [{ enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 6_000_000 }],
       highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 6_000_000 }, lanes: ['vm0/vCPU0', 'CPU 2'], label: 'one doorbell, then nothing' }],
     },
     {
       title: 'Predict: does one stall stay local?',
-      text: 'vm0/vCPU1, vm0/vCPU2 and vm0/vCPU3 take no exit their Caretakers cannot finish. But a Linux guest flushes another vCPU\'s TLB by IPI and then spins until every target has acknowledged (`flush_tlb_mm_range()` waits in `smp_call_function_many_cond()`), and the stalled vm0/vCPU0 cannot acknowledge anything. The IPIs themselves need no Caretaker: with IPIv and posted interrupts, on in this host, they reach a running vCPU without any exit (mechanics.md §3.6).',
+      text: 'vm0/vCPU1, vm0/vCPU2 and vm0/vCPU3 take no exit their Caretakers cannot finish. But this guest flushes TLBs 20 times a second, and a Linux guest flushes another vCPU\'s TLB by IPI and then spins until every target has acknowledged (`flush_tlb_mm_range()` waits in `smp_call_function_many_cond()`). The IPIs need no Caretaker: with IPIv and posted interrupts, on in this host, they reach a running vCPU without any exit (mechanics.md §3.6).',
       at: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 5_000_000 },
       view: [{ enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, { enter: 'vm0/vCPU3', state: 'ORPHANED_RUNNING', plus: 15_000_000 }],
       highlight: [{ from: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, to: { enter: 'vm0/vCPU3', state: 'ORPHANED_RUNNING', plus: 15_000_000 }, lanes: ['vm0/vCPU1', 'vm0/vCPU2', 'vm0/vCPU3'], label: 'the other vCPUs, all under their Caretakers' }],
@@ -152,10 +152,10 @@ export const cannotHelp: Lesson = {
     },
     {
       title: 'Predict: device interrupts with no kernel',
-      text: 'Until its detach each nvme0 completion reached vm0/vCPU1 as an EXTERNAL_INTERRUPT exit: the host took the MSI and KVM injected it. In the gap there is no Linux IRQ routing on CPU 3 (rfc-thread.md §5: the guest could wait for a VFIO completion forever). With VT-d posted interrupts the IOMMU would write the vector straight into the vCPU\'s posted-interrupt descriptor, with no exit and no kernel (rfc-thread.md Phase F, M1); this nvme0 has none, and the lab holds its completions until adoption (walkthrough §7.8).',
+      text: 'Until its detach each nvme0 completion reached vm0/vCPU1 as an EXTERNAL_INTERRUPT exit: the host took the MSI and KVM injected it. In the gap there is no Linux IRQ routing on CPU 3. With VT-d posted interrupts the IOMMU would write the vector straight into the vCPU\'s posted-interrupt descriptor, with no exit and no kernel (rfc-thread.md Phase F, the run in the gap; Pasha, M1); this nvme0 has none, and how the lab treats such a completion is an ASSUMPTION (walkthrough §7.8).',
       at: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' },
-      view: [{ enter: 'vm0/vCPU1', state: 'DETACHING', plus: -3_000_000 }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 3_000_000 }],
-      highlight: [{ from: { enter: 'vm0/vCPU1', state: 'DETACHING', plus: -3_000_000 }, to: { enter: 'vm0/vCPU1', state: 'DETACHING' }, lanes: ['vm0/vCPU1'], label: 'nvme0 completions as host exits' }],
+      view: [{ enter: 'vm0/vCPU1', state: 'DETACHING', plus: -20_000_000 }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 5_000_000 }],
+      highlight: [{ from: { enter: 'vm0/vCPU1', state: 'DETACHING', plus: -20_000_000 }, to: { enter: 'vm0/vCPU1', state: 'DETACHING' }, lanes: ['vm0/vCPU1'], label: 'nvme0 completions as host exits' }],
       checkpoint: {
         question: 'How long will the longest-waiting nvme0 completion wait before vm0/vCPU1 gets it?',
         choices: HOLD_CHOICES,
@@ -164,7 +164,7 @@ export const cannotHelp: Lesson = {
         explain: (run) => {
           const irq = vmReport(run).interrupts;
           if (irq.held === 0) return `None waited: ${n(irq.posted)} completions were posted by the IOMMU straight into vm0/vCPU1, in the gap as before it, with no exit at all.`;
-          return `${n(irq.held)} completions were held in the gap, the first for ${secs(irq.longestHoldNs)}: from vm0/vCPU1's detach until its adoption. vm0/vCPU1 itself ran the whole time, but a guest waiting for that I/O waited the whole gap (and ${n(irq.exits)} completions outside the gap each cost an exit).`;
+          return `${n(irq.held)} completions were held in the gap, the first for ${secs(irq.longestHoldNs)}: from vm0/vCPU1's detach until its adoption. vm0/vCPU1 itself never left the guest, but a guest waiting for that I/O waited the whole gap (and ${n(irq.exits)} completions outside the gap each cost an exit).`;
         },
         tryIt: { patch: { vms: [{ ...VM0, devices: [{ ...NVME_NO_PI, postedInterrupts: true }, VIRTIO_BLK] }] }, says: 'nvme0 with VT-d posted interrupts (devices[].postedInterrupts)' },
       },

@@ -44,11 +44,22 @@ function written(run: LessonRun): number {
   return d ? d.consumed + d.dropped : 0;
 }
 
+/** Records a second C2 wrote for vm0/vCPU0 over its whole gap (from its first entry to the drain). */
+function rate(run: LessonRun): number {
+  const g = entries(run, 'vm0/vCPU0', 'ORPHANED_RUNNING')[0];
+  const d = drainOf(run, 'vm0/vCPU0');
+  return d && d.t > g ? written(run) / ((d.t - g) / 1e9) : 0;
+}
+
 const FULL_CHOICES = ['in the kexec gap, before the new kernel is up', 'after the new kernel is up, just before adoption', 'never: adoption drains it first'];
 const SHARE_CHOICES = ['all of them', 'more than half', 'between a tenth and a half', 'under a tenth'];
 
-/** The instant the ring of vm0/vCPU0 overflows in this lesson's run (its 4,097th gap exit). */
-const FULL = { exit: 'MSR_WRITE/TSC_DEADLINE', vcpu: 'vm0/vCPU0', gapOnly: true, nth: 2935 };
+/**
+ * Where the overflow step stands: the new kernel's userspace, well after the ring filled. (The
+ * instant it filled, its capacity's worth of gap exits, is computed from the run by `fullAt()`:
+ * an anchor cannot count records.)
+ */
+const UP = { phase: 'newKernelUp' };
 
 export const tracing: Lesson = {
   id: 'tracing',
@@ -63,7 +74,7 @@ export const tracing: Lesson = {
       title: 'A ring for each vCPU, in KHO memory',
       text: (run) => {
         const cap = capacity(run);
-        return `\`PRESERVE_FD(vcpufd)\` does one more thing before the detach IPI: the old kernel allocates the vCPU's remote trace ring, preserves its pages in KHO (still TRACKING) and gives its physical address to the Caretaker (rfc-thread.md Phase F: Paolo, M6, and Pasha, M10). The ring lanes at the bottom of the timeline show how full each ring is. This preset makes each ring ${cap === null ? 'big enough for the whole gap' : `${n(cap)} records`}, where the lab's default is 32,768 (\`caretaker.traceRingRecords\`, walkthrough §1).`;
+        return `\`PRESERVE_FD(vcpufd)\` does one more thing before the detach IPI: the old kernel allocates the vCPU's remote trace ring, preserves its pages in KHO (still TRACKING) and gives its physical address to the Caretaker (rfc-thread.md Phase F, the run in the gap: Paolo Bonzini, the KVM maintainer, M6, and Pasha Tatashin, the RFC's author, M10). The ring lanes at the bottom of the timeline show how full each ring is. This preset makes each ring ${cap === null ? 'big enough for the whole gap' : `${n(cap)} records`}, where the lab's default is 32,768 (\`caretaker.traceRingRecords\`, walkthrough §1).`;
       },
       at: { enter: 'vm0/vCPU0', state: 'DETACHING' },
       view: [{ enter: 'vm0/vCPU0', state: 'DETACHING', plus: -1_000_000 }, { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING', plus: 2_000_000 }],
@@ -88,23 +99,27 @@ export const tracing: Lesson = {
           const t = fullAt(run);
           return t === null ? 2 : t < phaseAt(run, 'newKernelUp') ? 0 : 1;
         },
-        reveal: { ...FULL, plus: 100_000_000 },
+        reveal: { phase: 'newKernelUp', plus: 1_000_000 },
         explain: (run) => {
           const t = fullAt(run);
           const cap = capacity(run);
           if (t === null || cap === null) return `Never: C2 wrote ${n(written(run))} records for vm0/vCPU0 in the whole gap, and the ring holds them all until the new kernel drains it.`;
           const g = entries(run, 'vm0/vCPU0', 'ORPHANED_RUNNING')[0];
-          return `At about ${fmt(t)}, ${secs(t - g)} into the gap and ${secs(phaseAt(run, 'newKernelUp') - t)} before the new kernel's userspace is up: ${n(cap)} records at about ${n(Math.round(cap / ((t - g) / 1e9)))} a second. The ring lane turns red there.`;
+          return `At about ${fmt(t)}, ${secs(t - g)} into the gap and ${secs(phaseAt(run, 'newKernelUp') - t)} before the new kernel's userspace is up: ${n(cap)} records, at this guest's ${n(Math.round(rate(run)))} records a second. The ring lane turns red there.`;
         },
         tryIt: { patch: { caretaker: { traceRingRecords: 32768 } }, says: "the lab's default ring of 32,768 records (caretaker.traceRingRecords)" },
       },
     },
     {
       title: 'Predict: overflow drops the oldest records',
-      text: 'From here each record C2 writes overwrites the oldest one in the ring, which the ring counts as dropped (walkthrough §6.5; overwriting is the lab\'s choice, and also what Linux\'s own ring buffer does by default). A producer with no reader cannot wait for one, so the alternative would be to stop writing and keep the oldest records instead. Either way a full ring loses part of the gap.',
-      at: FULL,
-      view: [{ ...FULL, plus: -200_000_000 }, { ...FULL, plus: 200_000_000 }],
-      highlight: [{ from: FULL, to: { ...FULL, plus: 200_000_000 }, lanes: ['ring vm0/vCPU0', 'ring vm0/vCPU1'], label: 'full: the oldest records are overwritten' }],
+      text: (run) => {
+        const t = fullAt(run);
+        const since = t === null ? 'The ring never filled in this run, so nothing was overwritten.' : `The ring of vm0/vCPU0 has been full since about ${fmt(t)}, where its lane turned red.`;
+        return `The new kernel's userspace is up. ${since} Past that point each record C2 writes overwrites the oldest one, which the ring counts as dropped (walkthrough §6.5): the lab's choice, and what Linux's own ring buffer does by default. A producer with no reader cannot wait for one; the alternative is to stop writing and keep the oldest records. Either way a full ring loses part of the gap.`;
+      },
+      at: UP,
+      view: [{ enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, UP],
+      highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING' }, to: UP, lanes: ['ring vm0/vCPU0', 'ring vm0/vCPU1'], label: 'the rings fill, then overwrite their oldest records' }],
       checkpoint: {
         question: 'At adoption the new kernel reads what the ring of vm0/vCPU0 holds. What share of the records C2 wrote for it in the gap will that be?',
         choices: SHARE_CHOICES,
@@ -144,11 +159,9 @@ export const tracing: Lesson = {
     {
       title: 'Sizing the ring, and what came before it',
       text: (run) => {
-        const g = entries(run, 'vm0/vCPU0', 'ORPHANED_RUNNING')[0];
-        const d = drainOf(run, 'vm0/vCPU0');
-        const rate = d ? written(run) / ((d.t - g) / 1e9) : 0;
-        const lasts = rate > 0 ? ` At this guest's ${n(Math.round(rate))} records a second, the default 32,768-record ring lasts about ${secs((32768 / rate) * 1e9)}: enough for this gap, not for the long end of the "5-to-30-second Management Gap" of the author's DESIGN_V2 (rfc-thread.md §7).` : '';
-        return `The new VMM resumes \`KVM_RUN\` at ${fmt(phaseAt(run, 'adopted'))}, and \`LIVEUPDATE_SESSION_FINISH\` frees the rings with the old Caretaker's pages (walkthrough §2, row 16).${lasts} The RFC (M1) kept only a telemetry buffer of counters per exit reason and a spin-wait profile; the prototype still keeps seven counters (\`kvm_caretaker_telemetry_ser\`, orphanvm.md §4) and never implemented the ring. Counters cannot overflow, but they lose the order and the time of every event.`;
+        const r = rate(run);
+        const lasts = r > 0 ? ` At this guest's ${n(Math.round(r))} records a second, the default 32,768-record ring lasts about ${secs((32768 / r) * 1e9)}: enough for this gap, not for a 30 s one (the "5-to-30-second Management Gap" of the author's later DESIGN_V2 note, rfc-thread.md §7).` : '';
+        return `The new VMM resumes \`KVM_RUN\` at ${fmt(phaseAt(run, 'adopted'))}; \`LIVEUPDATE_SESSION_FINISH\` frees the rings (walkthrough §2, row 16).${lasts} Pasha's original RFC (M1) kept only counters per exit reason; the prototype still keeps seven (\`kvm_caretaker_telemetry_ser\`, orphanvm.md §4) and has no ring. Counters cannot overflow, but lose the order and time of every event.`;
       },
       at: { phase: 'finish' },
       view: [{ phase: 'adopted', plus: -1_000_000 }, { phase: 'finish', plus: 2_000_000 }],

@@ -56,7 +56,7 @@ export const madviseFree: Lesson = {
     {
       title: 'Detached, but the old kernel is still up',
       text: (run) =>
-        `Since the preserve, vm0/vCPU0 and vm0/vCPU1 run ORPHANED_RUNNING under C2 and C3 on CPU 2 and CPU 3, but the old kernel stays up until the kexec at ${fmt(phaseAt(run, 'kexec'))}, and VMM vm0 (PRESERVED) still has guest memory mapped. The EPT the Caretakers walk is not a private copy: it stays owned by Linux and is kept coherent with the host's memory map by KVM's MMU notifier (rfc-thread.md Phase F). Whatever userspace does to that memory now reaches a guest no kernel is watching.`,
+        `Since the preserve, vm0/vCPU0 and vm0/vCPU1 run ORPHANED_RUNNING under C2 and C3 on CPU 2 and CPU 3, but the old kernel stays up until the kexec at ${fmt(phaseAt(run, 'kexec'))}, and VMM vm0 (PRESERVED) still has guest memory mapped. The EPT the Caretakers walk is not a private copy: it stays owned by Linux and is kept coherent with the host's memory map by KVM's MMU notifier (rfc-thread.md Phase F, the run in the gap). Whatever userspace does to that memory now reaches a guest no kernel is watching.`,
       at: { ipi: 'invalidate', plus: -50_000_000 },
       view: [{ enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, { ipi: 'invalidate' }],
       highlight: [{ from: { enter: 'vm0/vCPU1', state: 'ORPHANED_RUNNING' }, to: { ipi: 'invalidate' }, lanes: ['vm0/vCPU0', 'vm0/vCPU1', 'VMM vm0'], label: 'detached vCPUs, old VMM still alive' }],
@@ -64,9 +64,10 @@ export const madviseFree: Lesson = {
     {
       title: 'Predict: userspace frees guest memory',
       text: (run) =>
-        `At ${fmt(opAt(run, 'madvise(MADV_FREE)'))} the VMM calls \`madvise(MADV_FREE)\` on a range of guest memory (the lab's stand-in for any invalidation of VM-mapped memory; strictly, \`MADV_FREE\` acts on private anonymous pages: walkthrough §6.3). Well-behaved userspace would not, but the kernel must survive it (Paolo, M12). The host mm calls \`kvm_mmu_notifier_invalidate_range_start()\`, which zaps the SPTEs, yet CPU 2 and CPU 3 may still hold the old translations and no kernel code runs there.`,
-      at: { ipi: 'invalidate', plus: -1_000 },
-      view: [{ ipi: 'invalidate', plus: -15_000 }, { ipi: 'invalidate', nth: 1, edge: 'arrive', plus: 15_000 }],
+        `At ${fmt(opAt(run, 'madvise(MADV_FREE)'))} the VMM calls \`madvise(MADV_FREE)\` on a range of guest memory, the example of Paolo Bonzini, the KVM maintainer (M12). Well-behaved userspace would not, but the kernel must survive it. On a memfd \`MADV_FREE\` would fail with \`EINVAL\`; the lab stands it in for any invalidation of VM-mapped memory, such as \`MADV_REMOVE\` or a \`fallocate()\` hole punch (docs/concepts/madvise.md). The host mm calls \`kvm_mmu_notifier_invalidate_range_start()\`, which zaps the SPTEs, yet CPU 2 and CPU 3 may still hold the old translations and no kernel code runs there.`,
+      // the fault's own instant (faults[0].at, 1.3 s), so the step also stands in "try it" runs with no IPI at all
+      at: { at: 1_299_999_000 },
+      view: [{ at: 1_299_985_000 }, { at: 1_300_016_000 }],
       checkpoint: {
         question: 'Before it lets `madvise()` free the pages, what does the kernel do about vm0/vCPU0 and vm0/vCPU1, running detached on CPU 2 and CPU 3?',
         choices: FREE_CHOICES,
@@ -75,7 +76,7 @@ export const madviseFree: Lesson = {
           if (ipisOf(run, 'invalidate').length) return 0;
           throw new AnchorError('no vCPU ran detached at the madvise() in this run');
         },
-        reveal: { ipi: 'invalidate', nth: 1, edge: 'arrive', plus: 6_000 },
+        reveal: { at: 1_300_007_000 },
         explain: (run) => {
           if (freedWhileMapped(run)) {
             return `The pages are freed at ${fmt(opAt(run, 'pages freed'))} with no IPI to CPU 2 or CPU 3: the detached vCPUs may still reach them through translations nobody flushed, and the run reports invariant 7 broken (design.md §6). This is the RFC as first posted; Paolo added the forced exit in M12, and the prototype does not have it yet (orphanvm.md §6).`;
@@ -90,7 +91,7 @@ export const madviseFree: Lesson = {
       title: 'The forced exit: INVEPT and back in',
       text: (run) => {
         const ex = firstExit(run, 'vm0/vCPU0', 'EXTERNAL_INTERRUPT', ipisOf(run, 'invalidate')[0].sendT);
-        return `Each invalidate IPI lands as an EXTERNAL_INTERRUPT exit that the Caretaker takes in its fastpath: it flushes the guest-physical translations with INVEPT and re-enters the guest (${fmt(ex.cost)} per vCPU, in parallel; an ASSUMPTION, docs/timing.md). Nothing else changes: no known state, no offlining, so vm0/vCPU0 and vm0/vCPU1 stay ORPHANED_RUNNING and CPU 2 and CPU 3 stay CARETAKER. It is the same kind of IPI the attach and detach handshakes use, which is Paolo's point in M12, and the notifier returns only once both vCPUs have taken it.`;
+        return `Each invalidate IPI lands as an EXTERNAL_INTERRUPT exit that the Caretaker takes in its fastpath: it flushes the guest-physical translations with INVEPT and re-enters the guest (${fmt(ex.cost)} per vCPU, in parallel; an ASSUMPTION, docs/timing.md). Nothing else changes: no known state, no offlining, so vm0/vCPU0 and vm0/vCPU1 stay ORPHANED_RUNNING and CPU 2 and CPU 3 stay CARETAKER. It is the same kind of IPI the attach and detach handshakes use, Paolo's point in M12; the notifier returns only once both vCPUs have taken it.`;
       },
       at: { ipi: 'invalidate', nth: 1, edge: 'arrive', plus: 3_000 },
       view: [{ ipi: 'invalidate', plus: -4_000 }, { ipi: 'invalidate', nth: 1, edge: 'arrive', plus: 10_000 }],
@@ -103,7 +104,7 @@ export const madviseFree: Lesson = {
       title: 'Predict: the guest touches the freed range',
       text: (run) => {
         const touch = firstExit(run, 'vm0/vCPU0', 'EPT_VIOLATION', opAt(run, 'madvise(MADV_FREE)'));
-        return `The guest was never told its pages went away. ${fmt(touch.t - opAt(run, 'pages freed'))} later vm0/vCPU0 touches the range again; its SPTE is gone, so the access is an EPT_VIOLATION. Attached, KVM would fault a page in through the host mm and the guest would never notice; in the gap there is no host mm and no KVM MMU to ask, and nothing updates the EPT (rfc-thread.md Phase F).`;
+        return `The guest was never told its pages went away. ${fmt(touch.t - opAt(run, 'pages freed'))} later vm0/vCPU0 touches the range again; its SPTE is gone, so the access is an EPT_VIOLATION. Attached, KVM would fault a page in through the host mm and the guest would never notice. But vm0/vCPU0 is not attached.`;
       },
       at: { exit: 'EPT_VIOLATION', vcpu: 'vm0/vCPU0' },
       view: [{ ipi: 'invalidate' }, { exit: 'EPT_VIOLATION', vcpu: 'vm0/vCPU0', plus: 2_000_000 }],
@@ -122,7 +123,7 @@ export const madviseFree: Lesson = {
           if (touch.disp !== 'stalled') {
             return `The touch comes at ${fmt(touch.t)}, after adoption: vm0/vCPU0 is ATTACHED_RUNNING again and the new kernel's KVM handles the EPT_VIOLATION (${touch.disp === 'host' ? 'in the kernel' : `${touch.disp} path`}) like any other fault. The same access in the gap would have stalled the vCPU until adoption.`;
           }
-          return `vm0/vCPU0 goes ORPHANED_BLOCKED at ${fmt(touch.t)}. For the Caretaker a new EPT violation is a blocking exit ("by default everything is a blocking exit", Paolo, M6): it keeps the exit pending and halts CPU 2, since during kexec the pCPU halts rather than spins (M8). vm0/vCPU1 is not affected and runs on.`;
+          return `vm0/vCPU0 goes ORPHANED_BLOCKED at ${fmt(touch.t)}. In the gap there is no host mm and no KVM MMU to ask, and nothing updates the EPT (rfc-thread.md Phase F, the run in the gap), so for the Caretaker a new EPT violation is a blocking exit ("by default everything is a blocking exit", Paolo, M6). It keeps the exit pending and halts CPU 2, as Paolo wants during kexec (M8), waiting with interrupts enabled on its own IDT (an ASSUMPTION: the thread does not say how). vm0/vCPU1 is not affected and runs on.`;
         },
         tryIt: { patch: { faults: [{ kind: 'madvise-free', at: '1.3s', vm: 'vm0', touchAfter: '9s' }] }, says: 'the guest touches the freed range 9 s later, after adoption (touchAfter)' },
       },
@@ -130,20 +131,17 @@ export const madviseFree: Lesson = {
     {
       title: 'Stalled through the kexec',
       text: (run) =>
-        `vm0/vCPU0 stays ORPHANED_BLOCKED while the old kernel freezes the session (FREEZE), stops its other CPUs (STOP_OTHERS) and jumps, and while the new kernel boots: CPU 2 sits halted under C2 with the exit pending. vm0/vCPU1 runs on through the gap, so the guest as a whole keeps going, but whatever vm0/vCPU0 was doing waits ${fmt(vcpuReport(run, 'vm0/vCPU0').stalledNs)} in all (walkthrough §6.3). The trace rings show it: the new kernel will read ${drained(run, 'vm0/vCPU0').toLocaleString('en-US')} gap records from vm0/vCPU0's ring against ${drained(run, 'vm0/vCPU1').toLocaleString('en-US')} from vm0/vCPU1's.`,
+        `vm0/vCPU0 stays ORPHANED_BLOCKED while the old kernel freezes the session (FREEZE), stops its other CPUs (STOP_OTHERS) and jumps, and while the new kernel boots: CPU 2 sits halted under C2 with the exit pending, interrupts enabled on the Caretaker's IDT. vm0/vCPU1 runs on through the gap, so the guest as a whole keeps going, but whatever vm0/vCPU0 was doing waits ${fmt(vcpuReport(run, 'vm0/vCPU0').stalledNs)} in all (walkthrough §6.3). The trace rings show it: the new kernel will read ${drained(run, 'vm0/vCPU0').toLocaleString('en-US')} gap records from vm0/vCPU0's ring against ${drained(run, 'vm0/vCPU1').toLocaleString('en-US')} from vm0/vCPU1's.`,
       at: { phase: 'kexec' },
       view: [{ exit: 'EPT_VIOLATION', vcpu: 'vm0/vCPU0', plus: -5_000_000 }, { phase: 'newKernelUp', plus: 100_000_000 }],
-      highlight: [
-        { from: { exit: 'EPT_VIOLATION', vcpu: 'vm0/vCPU0' }, to: { phase: 'newKernelUp', plus: 100_000_000 }, lanes: ['vm0/vCPU0', 'CPU 2'], label: 'stalled: CPU 2 halts' },
-        { from: { phase: 'kexec', plus: -50_000_000 }, to: { phase: 'kexec' }, lanes: ['K (old kernel)'], label: 'freeze, stop the others, jump' },
-      ],
+      highlight: [{ from: { exit: 'EPT_VIOLATION', vcpu: 'vm0/vCPU0' }, to: { phase: 'newKernelUp', plus: 100_000_000 }, lanes: ['vm0/vCPU0', 'CPU 2'], label: 'stalled: CPU 2 halts' }],
     },
     {
       title: 'Adoption handles the pending exit',
       text: (run) =>
-        `The attach IPI reaches a halted CPU 2: there is no guest to force out (no EXTERNAL_INTERRUPT on vm0/vCPU0 this time, unlike vm0/vCPU1's), so C2 goes straight to its known state, STOPPED, and is replaced. After \`KVM_RUN\` at ${fmt(entries(run, 'vm0/vCPU0', 'ATTACHED_RUNNING')[1])}, the new kernel's KVM handles the pending EPT violation like any fault and maps the page again (after \`MADV_FREE\` a reclaimed page reads back as zeroes): no exit is lost (invariant 4). vm0's blackout is still ${fmt(vmReport(run).blackoutNs)}, the adoption window, because vm0/vCPU1 never stopped.`,
+        `The attach IPI wakes the halted CPU 2: there is no guest to force out (no EXTERNAL_INTERRUPT on vm0/vCPU0 this time, unlike vm0/vCPU1's), so C2 goes straight to its known state, STOPPED, and is replaced. After \`KVM_RUN\` at ${fmt(entries(run, 'vm0/vCPU0', 'ATTACHED_RUNNING')[1])}, the new kernel's KVM handles the pending EPT violation like any fault and maps a page again (a punched or reclaimed page reads back as zeroes): no exit is lost (invariant 4). vm0's blackout is still ${fmt(vmReport(run).blackoutNs)}, the adoption window, because vm0/vCPU1 never stopped.`,
       at: { enter: 'vm0/vCPU0', state: 'ATTACHED_RUNNING', nth: 1 },
-      view: [{ ipi: 'attach', plus: -20_000 }, { phase: 'adopted', plus: 20_000 }],
+      view: [{ ipi: 'attach', plus: -20_000 }, { phase: 'adopted', plus: 1_000_000 }],
       highlight: [
         { from: { ipi: 'attach' }, to: { enter: 'C2', state: 'STOPPED' }, lanes: ['C2', 'CPU 2'], label: 'attach IPI to a halted core' },
         { from: { enter: 'vm0/vCPU0', state: 'ADOPTED' }, to: { enter: 'vm0/vCPU0', state: 'ATTACHED_RUNNING', nth: 1 }, lanes: ['vm0/vCPU0'], label: 'adopted; the exit still pending' },

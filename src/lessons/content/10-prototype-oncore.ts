@@ -63,18 +63,18 @@ export const prototypeOncore: Lesson = {
       title: 'CPUs become LUO files, vCPUs become jobs',
       text: (run) => {
         const w = preserveWindow(run);
-        return `The prototype (RFCv1, orphanvm.md §1.4) first pulls every vCPU thread out of \`KVM_RUN\` with \`vm_suspend()\` (PAUSED_IN_VMM). Then \`PRESERVE_FD\` on \`/sys/devices/system/cpu/cpuN/preserve\` takes CPU 2 and CPU 3 through ordinary hotplug (\`remove_cpu()\`: OFFLINE); instead of dying each CPU parks on a KHO stack (PARKED), and RFCv1 starts the \`oncore\` worker on it at once (WORKLOAD). Each vcpufd's \`PRESERVE_FD\` then serializes the vCPU and submits it as an \`oncore_job\`: the guest first runs again under a Caretaker ${fmt(w.to - w.from)} after the suspend — a real pause, whose length the lab has to assume since the repo publishes no figure for it (orphanvm.md §7.6).`;
+        return `The prototype (RFCv1, orphanvm.md §1.4) first pulls every vCPU thread out of \`KVM_RUN\` with \`vm_suspend()\`: PAUSED_IN_VMM since ${fmt(w.from)}. Then \`PRESERVE_FD\` on \`/sys/devices/system/cpu/cpuN/preserve\` takes CPU 2 and CPU 3 out by ordinary hotplug (OFFLINE); instead of dying, each parks on a KHO stack, hidden by \`set_cpu_present(false)\` (PARKED), and runs the \`oncore\` worker (WORKLOAD). Each vcpufd's \`PRESERVE_FD\` submits its vCPU as an \`oncore_job\`: the guest runs again ${fmt(w.to - w.from)} after the suspend, a pause whose length the lab must assume (orphanvm.md §7.6).`;
       },
       at: { enter: 'CPU 3', state: 'WORKLOAD' },
-      view: [{ phase: 'preserve', plus: -5_000_000 }, { enter: 'vm0/vCPU0', state: 'CARETAKER_RUNNING', plus: 5_000_000 }],
+      view: [{ enter: 'CPU 2', state: 'OFFLINE', plus: -2_000_000 }, { enter: 'vm0/vCPU3', state: 'CARETAKER_RUNNING', plus: 2_000_000 }],
       highlight: [
-        { from: { phase: 'preserve' }, to: { enter: 'vm0/vCPU0', state: 'CARETAKER_RUNNING' }, lanes: VCPUS, label: 'suspended by the VMM' },
+        { from: { enter: 'CPU 2', state: 'OFFLINE', plus: -2_000_000 }, to: { enter: 'vm0/vCPU0', state: 'CARETAKER_RUNNING' }, lanes: VCPUS, label: 'suspended by the VMM' },
         { from: { enter: 'CPU 2', state: 'OFFLINE' }, to: { enter: 'CPU 3', state: 'WORKLOAD' }, lanes: ['CPU 2', 'CPU 3'], label: 'hotplug out, park, start the oncore worker' },
       ],
     },
     {
       title: 'Predict: four jobs on two CPUs',
-      text: 'Each job went to the least-loaded preserved CPU with its control block\'s `cb->state` at PAUSED, and every CPU of the session was kicked. The session has one FIFO runqueue: a CPU takes a job (`cmpxchg` PAUSED → RUNNING), runs it until its quantum expires (`oncore.quantum_ms`, 10 ms by default, orphanvm.md §2) or the guest idles while another job waits, then puts it back at the tail. The jobs\' lanes, under "oncore jobs", show RUNNING while a job holds a CPU and RUNNABLE while it waits in the queue; the Caretaker lanes show `cb->state`.',
+      text: 'Each job went to the least-loaded preserved CPU with its control block\'s `cb->state` at PAUSED. The session has one FIFO runqueue: a CPU takes a job (`cmpxchg` PAUSED → RUNNING), runs it until its quantum expires (`oncore.quantum_ms`, 10 ms by default, orphanvm.md §2) or the guest idles while another job waits, then puts it back at the tail. Under "oncore jobs" the job lanes show RUNNING while a job holds a CPU and RUNNABLE while it waits; the `cb` lanes show `cb->state`.',
       at: { phase: 'kexec' },
       view: [{ phase: 'kexec', plus: -60_000_000 }, { phase: 'kexec', plus: 60_000_000 }],
       highlight: [{ from: { phase: 'kexec', plus: -60_000_000 }, to: { phase: 'kexec', plus: 60_000_000 }, lanes: JOBS, label: 'four oncore jobs, two CPUs' }],
@@ -101,25 +101,18 @@ export const prototypeOncore: Lesson = {
         const t = VCPUS.map((v) => vcpuReport(run, v).telemetry);
         if (t.some((x) => !x)) throw new AnchorError('no rfcv1 telemetry in this run');
         const migrations = t.reduce((a, x) => a + x!.migrations, 0);
-        return `A quantum ends with the VMX preemption timer (a PREEMPTION_TIMER exit); a HLT while others wait yields early (\`ONCORE_EXIT_YIELD_IDLE\`). Either way \`detach_serialize()\` flushes the vCPU's hardware state into \`arch_state\` before the CPU publishes PAUSED, so a PAUSED vCPU always has a complete serialized state ("proactive serialization", orphanvm.md §1.3a). The report's \`telemetry\` keeps the job accounting: vm0/vCPU0 had \`total_runs\` ${t[0]!.total_runs}, ${t[0]!.preemptions} of them ended by an expired quantum (\`preemptions\`); \`migrations\` (a change of \`cb->pcpu_id\`) total only ${migrations} over the four jobs: \`oncore_sched_pick_next()\` takes a never-run head job first, then one whose \`preferred_cpu\` is this CPU, and the head only when none prefers it.`;
+        return `A quantum ends with the VMX preemption timer (a PREEMPTION_TIMER exit); a HLT while others wait yields early (\`ONCORE_EXIT_YIELD_IDLE\`). Either way \`detach_serialize()\` flushes the vCPU's state into \`arch_state\` before the CPU publishes PAUSED, so a PAUSED vCPU always has a complete serialized state ("proactive serialization", orphanvm.md §1.3a). The report's \`telemetry\`: vm0/vCPU0 ran ${t[0]!.total_runs.toLocaleString('en-US')} times (\`total_runs\`), ${t[0]!.preemptions.toLocaleString('en-US')} ended by its quantum (\`preemptions\`); the four jobs changed CPU only ${migrations.toLocaleString('en-US')} times (\`migrations\`), as \`oncore_sched_pick_next()\` prefers a job whose \`preferred_cpu\` is this CPU.`;
       },
-      at: { phase: 'kexec', plus: 2_000_000_000 },
+      at: { phase: 'kexec', plus: 2_060_000_000 },
       view: [{ phase: 'kexec', plus: 2_000_000_000 }, { phase: 'kexec', plus: 2_060_000_000 }],
       highlight: [{ from: { phase: 'kexec', plus: 2_000_000_000 }, to: { phase: 'kexec', plus: 2_060_000_000 }, lanes: [...CBS, 'vm0/vCPU0'], label: 'cb RUNNING ⇄ PAUSED' }],
     },
     {
-      title: 'The vmfd retrieve parks every CPU',
-      text: 'In the new kernel, the new VMM (VMM′ vm0, RETRIEVING) retrieves the vmfd first: `kvm_caretaker_vm_pre_retrieve()` calls `cpu_preserved_detach_workload()` for each preserved CPU, setting it back to PARKED and sending an NMI kick. The job running on each CPU exits, serializes and publishes PAUSED, and the CPU drops into `cpu_preserved_park_loop()`. From here the guest is stopped: this is where the prototype\'s real downtime begins (orphanvm.md §1.4 step 19).',
-      at: { ipi: 'park', plus: 10_000 },
-      view: [{ ipi: 'park', plus: -1_000_000 }, { ipi: 'park', plus: 2_000_000 }],
-      highlight: [{ from: { ipi: 'park' }, to: { ipi: 'park', plus: 1_000_000 }, lanes: ['CPU 2', 'CPU 3', ...CBS], label: '`detach_workload`: PARKED, kick, cb PAUSED' }],
-    },
-    {
       title: 'Predict: how is a vCPU taken back?',
-      text: 'Then each vcpufd retrieve calls `kvm_caretaker_wait_for_attach()`, which must see that vCPU\'s `cb->state` reach stopped before `arch_state` can be restored into the new `kvm_vcpu`. What it does depends on what it finds in the control block.',
-      at: { enter: 'cb vm0/vCPU0', state: 'STOPPED', plus: -10_000 },
-      view: [{ ipi: 'park', plus: -1_000_000 }, { enter: 'cb vm0/vCPU2', state: 'STOPPED', plus: 1_000_000 }],
-      highlight: [{ from: { enter: 'cb vm0/vCPU0', state: 'STOPPED' }, to: { enter: 'cb vm0/vCPU2', state: 'STOPPED', plus: 100_000 }, lanes: CBS, label: 'one vcpufd retrieve each' }],
+      text: 'In the new kernel the new VMM (VMM′ vm0, STARTING) will retrieve the vmfd, then each vcpufd. Each vcpufd retrieve calls `kvm_caretaker_wait_for_attach()`, which must see that vCPU\'s `cb->state` reach stopped before `arch_state` can be restored into the new `kvm_vcpu`. What it does depends on what it finds in the control block, and the jobs are still being time-sliced on CPU 2 and CPU 3 right now.',
+      at: { ipi: 'park', plus: -1_000_000 },
+      view: [{ ipi: 'park', plus: -40_000_000 }, { enter: 'LUO session vm0', state: 'FINISHED' }],
+      highlight: [{ from: { ipi: 'park', plus: -40_000_000 }, to: { ipi: 'park' }, lanes: [...JOBS, 'CPU 2', 'CPU 3'], label: 'still time-slicing' }],
       checkpoint: {
         question: 'How will the new kernel take back vm0/vCPU3?',
         choices: RECLAIM_CHOICES,
@@ -132,15 +125,23 @@ export const prototypeOncore: Lesson = {
             const wedged = entries(run, 'CPU 3', 'WEDGED')[0];
             const quarantined = entries(run, 'vm0/vCPU3', 'QUARANTINED')[0];
             const kicks = ipisOf(run, 'attach').filter((m) => m.to === 3).length;
-            return `CPU 3 wedged at ${fmt(wedged)} with vm0/vCPU3 on it, so its cb stayed RUNNING. The retrieve at ${fmt(stopping)} moved it to STOPPING with a \`cmpxchg\` and kicked CPU 3 — ${kicks} kicks in all, one about every 1 ms — but nothing serialized the vCPU. After ${fmt(quarantined - stopping)} (\`KVM_CARETAKER_ATTACH_TIMEOUT_US\`) the kernel gave up without forcing STOPPED: it logged "caretaker attach handshake timed out … quarantining vCPU" and returned \`-ETIMEDOUT\` (orphanvm.md §1.3a), and the lab terminated the VM. Its other vCPUs, PAUSED, had each been taken back with a single \`cmpxchg\`.`;
+            return `CPU 3 wedged at ${fmt(wedged)} with vm0/vCPU3 on it, so its cb stayed RUNNING. The retrieve at ${fmt(stopping)} moved it to STOPPING with a \`cmpxchg\` and kicked CPU 3 — ${kicks.toLocaleString('en-US')} kicks in all, one about every 1 ms — but nothing serialized the vCPU. After ${fmt(quarantined - stopping)} (\`KVM_CARETAKER_ATTACH_TIMEOUT_US\`) the kernel gave up without forcing STOPPED: it logged "caretaker attach handshake timed out … quarantining vCPU" and returned \`-ETIMEDOUT\` (orphanvm.md §1.3a), and the lab terminated the VM. Its other vCPUs, PAUSED, had each been taken back with a single \`cmpxchg\`.`;
           }
           const park = ipisOf(run, 'park')[0].sendT;
           const stopped = entries(run, 'cb vm0/vCPU3', 'STOPPED')[0];
           if (path === 1) return `vm0/vCPU3's cb was still RUNNING at its retrieve (${fmt(stopping)}): the kernel moved it to STOPPING with a \`cmpxchg\`, kicked its CPU, and polled until the Caretaker serialized the vCPU and published STOPPED, ${fmt(stopped - stopping)} later — the slow reclaim (orphanvm.md §1.3a).`;
-          return `vm0/vCPU3's cb had been PAUSED since the park kick at ${fmt(park)}, so its retrieve at ${fmt(stopped)} took it with one \`cmpxchg(PAUSED → STOPPED)\` and no IPI: the "0 ns reclaim" (orphanvm.md §1.3a). Only a cb still RUNNING (a park kick lost on a CPU whose job runs on: preset rfcv1-lost-park-kick) takes the slow path: \`cmpxchg\` to \`STOPPING\`, an NMI kick to \`cb->pcpu_id\` and to the CPU it expected, then polling every 10 µs with a re-kick about every 1 ms until the CPU serializes and publishes STOPPED. If no answer comes within \`KVM_CARETAKER_ATTACH_TIMEOUT_US\` (2 s), the kernel never forces the state: it logs "caretaker attach handshake timed out … quarantining vCPU" and returns \`-ETIMEDOUT\` — try it.`;
+          return `First the vmfd retrieve parked both CPUs (${fmt(park)}, next step), and every job published PAUSED. So vm0/vCPU3's retrieve at ${fmt(stopped)} took it with one \`cmpxchg(PAUSED → STOPPED)\` and no IPI: the "0 ns reclaim" (orphanvm.md §1.3a). Only a cb still RUNNING (a park kick lost on a CPU whose job runs on: preset rfcv1-lost-park-kick) takes the slow path: \`cmpxchg\` to \`STOPPING\`, an NMI kick to \`cb->pcpu_id\`, then polling every 10 µs with a re-kick about every 1 ms until the CPU serializes and publishes STOPPED. If no answer comes within \`KVM_CARETAKER_ATTACH_TIMEOUT_US\` (2 s), the kernel never forces the state: it logs "caretaker attach handshake timed out … quarantining vCPU" and returns \`-ETIMEDOUT\` — try it.`;
         },
         tryIt: { patch: { faults: [{ kind: 'wedge-cpu', at: '5s', cpu: 3 }] }, says: 'CPU 3 wedges at 5 s, in the middle of the gap (fault wedge-cpu)' },
       },
+    },
+    {
+      title: 'The vmfd retrieve parks every CPU',
+      text: (run) =>
+        `The new VMM (VMM′ vm0, RETRIEVING) retrieved the vmfd first: \`kvm_caretaker_vm_pre_retrieve()\` calls \`cpu_preserved_detach_workload()\` for each preserved CPU, setting it back to PARKED and sending an NMI kick. The job running on each CPU exits, serializes and publishes PAUSED, and the CPU drops into \`cpu_preserved_park_loop()\`. From here the guest is stopped: the prototype's real downtime begins (orphanvm.md §1.4 step 19).${reclaimPath(run) === 0 ? ' Each vcpufd retrieve then found its cb PAUSED and took it with one `cmpxchg`.' : ''}`,
+      at: { ipi: 'park', plus: 10_000 },
+      view: [{ ipi: 'park', plus: -1_000_000 }, { ipi: 'park', plus: 2_000_000 }],
+      highlight: [{ from: { ipi: 'park' }, to: { ipi: 'park', plus: 1_000_000 }, lanes: ['CPU 2', 'CPU 3', ...CBS], label: '`detach_workload`: PARKED, kick, cb PAUSED' }],
     },
     {
       title: 'The CPUs come back at FINISH, then KVM_RUN',

@@ -40,14 +40,14 @@ export const designDebate: Lesson = {
   steps: [
     {
       title: 'A Caretaker installed at VM creation',
-      text: 'In the original RFC (Pasha, M1) the VMM calls `KVM_SET_CARETAKER` on each vcpufd right after creating it, passing the fd of a Caretaker ELF; KVM loads it with its own stack and a shared Caretaker Control Block (CCB) and points the VMCS `HOST_RIP` at its entry. From then on, for the VM\'s whole life, every exit of vm0/vCPU0 and vm0/vCPU1 lands first in its Caretaker (the lanes C2 and C3): the CCB flag reads KVM_ATTACHED, so whatever the Caretaker does not handle itself goes on to KVM through the CCB\'s routing pointers. Graf (M2) objected at once to userspace-supplied code running in host mode: use a signed module or build it into KVM, and attach it only around a live update.',
+      text: 'In the original RFC (Pasha Tatashin, M1) the VMM hands each new vcpufd a Caretaker ELF with `KVM_SET_CARETAKER`; KVM loads it with a shared Caretaker Control Block (CCB) and points `HOST_RIP` at it. Every exit of vm0/vCPU0 and vm0/vCPU1 then lands first in its Caretaker (lanes C2 and C3); with the CCB flag at KVM_ATTACHED, what it does not handle goes on to KVM via the CCB\'s routing pointers. Alexander Graf (Amazon, M2) objected to userspace code in host mode: build it into KVM, attach it only around an update.',
       at: { phase: 'preserve', plus: -100_000_000 },
       view: [{ at: 0 }, { phase: 'preserve' }],
       highlight: [{ from: { at: 0 }, to: { phase: 'preserve' }, lanes: ['C2', 'C3'], label: 'the shim, attached since VM creation' }],
     },
     {
       title: 'Detach in place: the CCB flag',
-      text: '`LIVEUPDATE_SESSION_PRESERVE_FD` on a vcpufd is the RFC\'s moment of isolation: the flag becomes KVM_DETACHED, the VMCS host-state fields point at the Caretaker\'s own IDT, GDT and page tables, and CPU 2 leaves the OS in place (CARETAKER), with no hotplug teardown and no INIT/SIPI. The lab brings the vCPU into its Caretaker with one detach IPI, an ASSUMPTION: M1 does not say how. The thread converged on a synchronous handshake instead (M6, M10, M12): an IPI until the Caretaker reaches a known state, then offline the pCPU, then INIT/SIPI back into the Caretaker in detached mode.',
+      text: '`LIVEUPDATE_SESSION_PRESERVE_FD` on a vcpufd is the RFC\'s moment of isolation: the flag becomes KVM_DETACHED, the VMCS host-state fields point at the Caretaker\'s own IDT, GDT and page tables, and CPU 2 becomes CARETAKER in place, offline to the OS (no scheduler, no interrupt routing) without hotplug teardown or INIT/SIPI. The lab gets there with one detach IPI, an ASSUMPTION (M1 does not say how). The thread converged on a synchronous handshake (Paolo Bonzini, the KVM maintainer, M6, M12): IPI, offline, INIT/SIPI.',
       at: { enter: 'C2', state: 'KVM_DETACHED' },
       view: [{ ipi: 'detach', plus: -10_000 }, { enter: 'C3', state: 'KVM_DETACHED', plus: 10_000 }],
       highlight: [{ from: { ipi: 'detach' }, to: { enter: 'C3', state: 'KVM_DETACHED' }, lanes: ['C2', 'C3', 'CPU 2', 'CPU 3'], label: 'flag flipped, pCPU taken in place' }],
@@ -56,8 +56,8 @@ export const designDebate: Lesson = {
       title: 'Predict: a doorbell nobody can answer',
       text: (run) =>
         design(run) === 'async-run'
-          ? "vm0/vCPU0 drives an emulated virtio-net device: its doorbell write will be an MMIO exit (an EPT misconfiguration) that only the VMM's device model can complete. Here no kernel goes down: the VMM has moved each vCPU into a kernel thread with `KVM_RUN_ASYNC` and is about to hand its fds to a new VMM process and exit."
-          : `vm0/vCPU0 drives an emulated virtio-net device: its doorbell write will be an MMIO exit (an EPT misconfiguration) that only the VMM's device model can complete. The old kernel and VMM are both still alive (the kexec comes at ${fmt(phaseAt(run, 'kexec'))}), but vm0/vCPU0 is detached now (ORPHANED_RUNNING).`,
+          ? "vm0/vCPU0 drives an emulated virtio-net device: its doorbell write is an MMIO access that exits as an EPT misconfiguration, and only a device model can act on it (real KVM usually completes it by signalling an ioeventfd the VMM's model waits on). Here no kernel goes down: the VMM has moved each vCPU into a kernel thread with `KVM_RUN_ASYNC` and is about to hand its fds to a new VMM process and exit."
+          : `vm0/vCPU0 drives an emulated virtio-net device: its doorbell write is an MMIO access that exits as an EPT misconfiguration, and only a device model can act on it (real KVM usually completes it by signalling an ioeventfd the VMM's model waits on). The old kernel and VMM are both still alive (the kexec comes at ${fmt(phaseAt(run, 'kexec'))}), but vm0/vCPU0 is detached now (ORPHANED_RUNNING).`,
       at: DOORBELL(-1_000_000),
       view: [DOORBELL(-5_000_000), DOORBELL(2_000_000)],
       highlight: [{ from: DOORBELL(0), to: DOORBELL(2_000_000), lanes: ['vm0/vCPU0', 'C2'], label: 'the doorbell exit' }],
@@ -69,10 +69,10 @@ export const designDebate: Lesson = {
         explain: (run) => {
           const waited = fmt(vcpuReport(run, 'vm0/vCPU0').longestStallNs);
           if (design(run) === 'async-run')
-            return `It waited ${waited}: its \`vhost_task\` scheduled out on the doorbell until the new VMM had the fds and had rebuilt its device models (adopted at ${fmt(phaseAt(run, 'adopted'))}), while vm0/vCPU1 ran on and the kernel handled every other exit as usual. These are the first two of Paolo's four layers (M8: \`KVM_RUN_ASYNC\`, fd hand-over to a new mm, ASI, kexec (de)serialization); Woodhouse (M9) saw in them alone a seamless VMM upgrade, with kexec as "the holy grail".`;
+            return `It waited ${waited}: its \`vhost_task\` scheduled out on the doorbell until the new VMM had the fds and had rebuilt its device models (adopted at ${fmt(phaseAt(run, 'adopted'))}), while vm0/vCPU1 ran on and the kernel handled every other exit as usual. These are the first two of Paolo's four layers (M8: \`KVM_RUN_ASYNC\`, fd hand-over to a new mm, ASI, kexec (de)serialization); David Woodhouse (M9) saw in them alone a seamless VMM upgrade, with kexec as "the holy grail".`;
           const tb = telemetryBuffer(run, 'vm0/vCPU0');
           const released = entries(run, 'C2', 'KVM_ATTACHED')[1];
-          return `It waited ${waited}. Host routing saw KVM_DETACHED and put C2 into SPIN_WAIT, polling the CCB flag, with CPU 2 busy through the whole kexec; only the flag flip at the vcpufd retrieve, at ${fmt(released)}, released it, and the new KVM handled the exit (rfc-thread.md Phase F [RFC]). The RFC's telemetry buffer recorded the block: \`spinWaitExitReason\` ${tb.spinWaitExitReason}, ${fmt(tb.spinWaitNs)} spun. Paolo (M8) would halt the pCPU during a kexec instead, and outside kexec make the detached vCPU a \`vhost_task\` that schedules out on a blocking exit: \`KVM_RUN_ASYNC\`, the first of his four layers (then fd hand-over to a new mm, ASI, kexec), which Woodhouse (M9) noted already gives a seamless VMM upgrade — try it.`;
+          return `It waited ${waited}. Host routing saw KVM_DETACHED and put C2 into SPIN_WAIT, polling the CCB flag, with CPU 2 busy through the whole kexec; only the flag flip at the vcpufd retrieve, at ${fmt(released)}, released it, and the new KVM handled the exit (rfc-thread.md Phase F, the gap, as the RFC has it). The RFC's telemetry buffer recorded the block: \`spinWaitExitReason\` ${tb.spinWaitExitReason}, ${fmt(tb.spinWaitNs)} spun. Paolo Bonzini, the KVM maintainer (M8), would halt the pCPU during a kexec instead, and outside kexec make the detached vCPU a \`vhost_task\` that schedules out on a blocking exit: \`KVM_RUN_ASYNC\`, the first of his four layers (then fd hand-over to a new mm, ASI, kexec), which David Woodhouse (M9) noted already gives a seamless VMM upgrade — try it.`;
         },
         tryIt: { patch: { design: 'async-run' }, says: "Paolo's first layers instead: `KVM_RUN_ASYNC` and a VMM hand-over, no kexec (design async-run)" },
       },
@@ -82,7 +82,7 @@ export const designDebate: Lesson = {
       text: (run) => {
         const tb = telemetryBuffer(run, 'vm0/vCPU1');
         const handled = Object.values(tb.handled).reduce((a, b) => a + b, 0);
-        return `The old kernel stops its other CPUs (STOP_OTHERS) and jumps, but CPU 2 and CPU 3 are offline to it and stay with their Caretakers (Pasha, M4). vm0/vCPU1 runs on: its Caretaker acknowledges MSR_WRITE/TSC_DEADLINE writes and takes HLT itself (the RFC halts the core until the next guest interrupt), while C2 is still in SPIN_WAIT. By its retrieve, vm0/vCPU1's telemetry buffer, the RFC's counter per exit reason for the new KVM to parse, holds ${handled} exits handled natively (${Object.entries(tb.handled).map(([k, n]) => `${n} \`${k}\``).join(', ')}).`;
+        return `The old kernel stops its other CPUs (STOP_OTHERS) and jumps, but \`smp_send_stop()\` skips CPU 2 and CPU 3, which the run logs as preserved and not present: they stay with their Caretakers (Pasha, M4). vm0/vCPU1 runs on: its Caretaker acknowledges MSR_WRITE/TSC_DEADLINE writes and takes HLT itself (the RFC halts the core until the next guest interrupt), while C2 is still in SPIN_WAIT. By its retrieve, vm0/vCPU1's telemetry buffer (the RFC's counters per exit reason) holds ${handled.toLocaleString('en-US')} exits handled natively (${Object.entries(tb.handled).map(([k, n]) => `${n.toLocaleString('en-US')} \`${k}\``).join(', ')}).`;
       },
       at: { phase: 'kexec' },
       view: [{ phase: 'kexec', plus: -40_000_000 }, { phase: 'kexec', plus: 40_000_000 }],
@@ -92,10 +92,10 @@ export const designDebate: Lesson = {
       title: 'Predict: what does the new kernel read?',
       text: (run) =>
         design(run) === 'rfc-v0'
-          ? "In the new kernel the new VMM retrieves the vcpufds (VMM′ vm0, RETRIEVING). The RFC's `.retrieve()` writes new routing pointers into the CCB, flips the flag back to `KVM_ATTACHED` and brings the pCPU online, all under the vCPU, which never stops: vm0/vCPU1 goes straight from ORPHANED_RUNNING back to running attached."
-          : "In the new kernel the new VMM retrieves the vcpufds (VMM′ vm0, RETRIEVING). In the converged design each vcpufd retrieve first sends an attach IPI to the vCPU's pCPU and waits for its Caretaker before the new kernel takes the vCPU over (ADOPTING).",
-      at: { enter: 'VMM′ vm0', state: 'RETRIEVING' },
-      view: [{ enter: 'VMM′ vm0', state: 'RETRIEVING', plus: -1_000_000 }, { phase: 'finish', plus: 1_000_000 }],
+          ? "In the new kernel VMM′ vm0 (RETRIEVING) has the session, guest memory and the vmfd back; the vcpufds come next, one by one. Under the RFC each vcpufd's `.retrieve()` writes new routing pointers into the CCB, flips the flag back to `KVM_ATTACHED` and brings the pCPU back online, for the new kernel. Then the new kernel builds its own `struct kvm_vcpu` for that vCPU."
+          : "In the new kernel VMM′ vm0 (RETRIEVING) has the session, guest memory and the vmfd back; the vcpufds come next, one by one. In the converged design each vcpufd retrieve sends an attach IPI to the vCPU's pCPU and waits for its Caretaker before the new kernel takes the vCPU over.",
+      at: { enter: 'vm0/vCPU0', state: 'ATTACHED_RUNNING', nth: 1, plus: -10_000 },
+      view: [{ enter: 'VMM′ vm0', state: 'RETRIEVING' }, { phase: 'finish' }],
       highlight: [{ from: { enter: 'vm0/vCPU0', state: 'ATTACHED_RUNNING', nth: 1, plus: -100_000 }, to: { enter: 'vm0/vCPU1', state: 'ATTACHED_RUNNING', nth: 1 }, lanes: ['C2', 'C3', 'vm0/vCPU0', 'vm0/vCPU1'], label: 'the vcpufd retrieves' }],
       checkpoint: {
         question: 'When the new kernel builds its `struct kvm_vcpu` for vm0/vCPU1, how current is the state it reads?',
@@ -118,7 +118,7 @@ export const designDebate: Lesson = {
     },
     {
       title: 'Where the thread went',
-      text: 'After its retrieve C2 reads KVM_ATTACHED again: the old kernel\'s Caretaker, loaded by the old VMM, stays in the exit path under the new kernel for good. Paolo (M6) called the ELF scheme "-EOVERENGINEERED": build the Caretaker into the kernel like Arm nVHE, enabled for all VMs by a module parameter, and let the new kernel bring its own at reattach, so only the KHO handover format must stay stable; Pasha (M10) agreed. His minimal PoC (M10, M11) treats every exit as blocking while detached and needs one isolated pCPU per vCPU, and Paolo (M12) asked for a capability check before `PRESERVE_FD` may offline pCPUs — the thread ended there, with no patches.',
+      text: 'After its retrieve C2 reads KVM_ATTACHED again: the old kernel\'s Caretaker, loaded by the old VMM, stays in the exit path under the new kernel for good. Paolo (M6) called the ELF scheme "-EOVERENGINEERED": build the Caretaker into KVM like Arm nVHE and let each new kernel bring its own, so only the KHO format must stay stable. Pasha agreed (M10); his minimal PoC blocks on every exit while detached, one isolated pCPU per vCPU (M10, M11). The thread ended with Paolo\'s reply (M12), and no patches.',
       at: { phase: 'finish' },
       view: [{ enter: 'C2', state: 'KVM_ATTACHED', nth: 1, plus: -1_000_000 }, { phase: 'finish', plus: 1_000_000 }],
       highlight: [{ from: { enter: 'C2', state: 'KVM_ATTACHED', nth: 1 }, to: { phase: 'finish' }, lanes: ['C2', 'C3'], label: 'the old shim stays' }],
