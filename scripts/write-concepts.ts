@@ -119,6 +119,8 @@ function lessonsPage(): string {
     'predict, press **Watch the run**, and the lab plays to the answer — computed by the engine from that',
     'run, so **Try it** (a change to the scenario) can change it. Progress is kept in the browser.',
     '',
+    '![Lesson 6, step 2 after the reveal: the prediction was right, the explanation quotes the run, and the timeline shows vCPU0 stalled on its first doorbell](lesson.png)',
+    '',
     'Open one from **Lessons** in the lab, or with a link: `?lesson=<id>&step=<n>` (see [url.md](url.md)).',
     'In embed mode (`?embed=1&lesson=<id>`) a lesson is a talk: → reveals a checkpoint, then moves on',
     '([embedding.md](embedding.md)). Keys in the full lab: `[` and `]` step through the lesson.',
