@@ -179,6 +179,8 @@ export function renderProfile(p: Profile): string {
   if (p.workload) {
     out.push('workload (use as vms[].workload):');
     out.push(JSON.stringify(p.workload));
+  } else if (p.durationSec !== null) {
+    out.push('no workload: a scenario would refuse these rates (see notes); the shares above are what the file gives');
   } else {
     out.push(`no workload: rates need --seconds S${p.vcpus === null ? ' (and --vcpus N)' : ''}; the shares above are what the file gives`);
   }

@@ -82,14 +82,14 @@ export function scenarioFromHash(hash: string): { scenario: UrlScenario; problem
     }
   }
   if (!/^[A-Za-z0-9+\-$]*$/.test(packed) || packed.length === 0) return { scenario: null, problem: 'the scenario in this link is not lz-string encoded (it has characters that encoding never produces): was the link cut or changed?' };
-  let text: string | null = null;
+  let text: string | { tooBig: true } | null = null;
   try {
-    text = LZString.decompressFromEncodedURIComponent(packed);
+    text = decompressLink(packed, MAX_URL_SCENARIO_BYTES);
   } catch {
     text = null;
   }
+  if (text !== null && typeof text === 'object') return { scenario: null, problem: 'the scenario in this link is over 1 MB once decompressed; the lab reads at most 1 MB' };
   if (!text) return { scenario: null, problem: 'the scenario in this link does not decompress: the link is probably truncated' };
-  if (text.length > MAX_URL_SCENARIO_BYTES) return { scenario: null, problem: 'the scenario in this link is over 1 MB once decompressed; the lab reads at most 1 MB' };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -97,6 +97,78 @@ export function scenarioFromHash(hash: string): { scenario: UrlScenario; problem
     return { scenario: null, problem: `the scenario in this link is not valid JSON (${e instanceof Error ? e.message : 'parse error'}): the link is probably truncated` };
   }
   return migrate(raw);
+}
+
+const LZ_URI_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$';
+const LZ_URI_VALUE = new Map([...LZ_URI_ALPHABET].map((ch, i) => [ch, i]));
+
+/**
+ * lz-string's decompressFromEncodedURIComponent, the same stream format and the same text, but it
+ * stops once the text passes `max` characters. A code may name the dictionary entry it is about to
+ * define, so the text can grow with the square of the link: a link of 250 KB decompresses to
+ * gigabytes (and takes the tab down) before a check of the text's length could refuse it.
+ * Returns the text ("" for a stream cut short, as lz-string does), `{ tooBig: true }`, or null
+ * when the stream is not lz-string.
+ */
+export function decompressLink(input: string, max: number): string | { tooBig: true } | null {
+  if (input === '') return null;
+  const data = input.replace(/ /g, '+');
+  let val = LZ_URI_VALUE.get(data.charAt(0)) ?? 0;
+  let position = 32;
+  let index = 1;
+  const read = (numBits: number): number => {
+    let bits = 0;
+    for (let i = 0; i < numBits; i++) {
+      const bit = val & position;
+      position >>= 1;
+      if (position === 0) {
+        position = 32;
+        val = LZ_URI_VALUE.get(data.charAt(index++)) ?? 0;
+      }
+      if (bit) bits += 2 ** i;
+    }
+    return bits;
+  };
+  const first = read(2);
+  if (first === 2) return '';
+  if (first === 3) return null;
+  const c = String.fromCharCode(read(first === 0 ? 8 : 16));
+  const dictionary: string[] = [];
+  dictionary[3] = c;
+  let w = c;
+  const result = [c];
+  let total = c.length;
+  let dictSize = 4;
+  let numBits = 3;
+  let enlargeIn = 4;
+  for (;;) {
+    if (index > data.length) return '';
+    let code = read(numBits);
+    if (code === 2) return result.join('');
+    if (code === 0 || code === 1) {
+      dictionary[dictSize++] = String.fromCharCode(read(code === 0 ? 8 : 16));
+      code = dictSize - 1;
+      enlargeIn--;
+    }
+    if (enlargeIn === 0) {
+      enlargeIn = 2 ** numBits;
+      numBits++;
+    }
+    let entry: string;
+    if (code < dictSize && dictionary[code] !== undefined) entry = dictionary[code];
+    else if (code === dictSize) entry = w + w.charAt(0);
+    else return null;
+    total += entry.length;
+    if (total > max) return { tooBig: true };
+    result.push(entry);
+    dictionary[dictSize++] = w + entry.charAt(0);
+    enlargeIn--;
+    w = entry;
+    if (enlargeIn === 0) {
+      enlargeIn = 2 ** numBits;
+      numBits++;
+    }
+  }
 }
 
 /**

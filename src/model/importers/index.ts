@@ -10,6 +10,7 @@
  * reason), or unread (counted, the first few kept with their line numbers).
  */
 import { EXIT_IDS, type Arch } from '../exits.ts';
+import { parseScenario, SCENARIO_VERSION } from '../scenario.ts';
 import { exitName, MSR_WRITE_ID, MSR_WRITE_KINDS, type ExitTarget, type MsrWriteKind } from './names.ts';
 import { OTHER_TABLE_FORMATS, perfProfTitle } from './otherTables.ts';
 import { isPerfHeader, perfAnalyzeLine, perfKvmStatFormat } from './perfKvmStat.ts';
@@ -118,6 +119,9 @@ function fromCommand(cmd: string): Partial<Stated> {
     const i = /\s-i\s+(\d+)\b/.exec(cmd);
     if (i) out.durationSec = Number(i[1]) / 1000;
   }
+  // `sleep 0`, `-T 0` or a run of digits too long for a number state no duration
+  const d = out.durationSec;
+  if (d !== undefined && !(d !== null && Number.isFinite(d) && d > 0)) delete out.durationSec;
   if (out.durationSec !== undefined) out.durationFrom = `the command ${quoted}`;
   if (out.vcpus !== undefined) out.vcpusFrom = `the command ${quoted}`;
   return out;
@@ -204,10 +208,11 @@ export function importExits(text: string, fileName = '(input)'): ImportResult {
     const results = open.t.close() as TableResult[];
     for (const r of results) {
       if (r.kind === 'skipped') result.skipped.push(r);
+      else if (r.rows.length === 0) result.skipped.push({ kind: 'skipped', line: r.line, endLine: r.line, what: `${r.format} header`, why: 'has no rows of exits below it' });
       else raw.push({ table: r, context: open.context, comments: open.comments });
     }
     // a table that holds no exit counts lends its heading to a table right below it that has none
-    inherit = results.every((r) => r.kind === 'skipped') ? { context: open.context, comments: open.comments } : null;
+    inherit = results.every((r) => r.kind === 'skipped' || r.rows.length === 0) ? { context: open.context, comments: open.comments } : null;
     open = null;
   };
   const flushEvent = () => {
@@ -489,6 +494,16 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 /** Seconds with up to 9 decimals and no float noise. */
 export const seconds = (x: number) => String(+x.toFixed(9));
 
+/** Why a scenario would refuse `w` as a VM's workload (its first errors, paths from the workload), or null. */
+function workloadErrors(w: Workload): string | null {
+  const r = parseScenario({ version: SCENARIO_VERSION, vms: [{ name: 'vm0', vcpus: 1, workload: w }] });
+  if (r.ok) return null;
+  return r.errors
+    .slice(0, 3)
+    .map((e) => `${e.path.replace(/^\$\.vms\[0\]\./, '')}: ${e.message}`)
+    .join('; ');
+}
+
 export function buildProfile(r: ImportResult, opts: ProfileOptions = {}): ProfileResult {
   if (!r.sections.length) return { ok: false, error: `nothing usable: ${r.nothingUsable ?? 'no exit counts'}` };
   const idx = opts.table ?? 1;
@@ -497,6 +512,15 @@ export function buildProfile(r: ImportResult, opts: ProfileOptions = {}): Profil
     const list = r.sections.map((x) => `${x.index}: line ${x.line}, ${x.format}${x.title ? ` (${x.title})` : ''}`).join('; ');
     return { ok: false, error: `--table ${idx}: the file has ${r.sections.length} table${r.sections.length === 1 ? '' : 's'} of exits (${list})` };
   }
+  // a count of more digits than a double holds exactly (or Infinity) would make every share and
+  // rate meaningless: say so instead
+  const where = `table ${s.index} (line ${s.line})`;
+  const inexact = s.reasons.find((x) => !Number.isSafeInteger(x.count));
+  if (inexact) return { ok: false, error: `${where}: the count of ${inexact.reason} is too large to read exactly (over ${Number.MAX_SAFE_INTEGER} exits)` };
+  if (!Number.isSafeInteger(s.reasons.reduce((a, x) => a + x.count, 0))) return { ok: false, error: `${where}: its counts add up to more than ${Number.MAX_SAFE_INTEGER} exits, too many to read exactly` };
+  if (s.statedTotal !== null && !Number.isSafeInteger(s.statedTotal)) return { ok: false, error: `${where}: the file's total is too large to read exactly (over ${Number.MAX_SAFE_INTEGER} exits)` };
+  const badPercent = s.reasons.find((x) => x.percent !== null && !Number.isFinite(x.percent));
+  if (badPercent) return { ok: false, error: `${where}: the percentage of ${badPercent.reason} is not a number it can read` };
   const assumptions = new Set<string>();
   const notes: string[] = [...s.notes];
 
@@ -548,7 +572,7 @@ export function buildProfile(r: ImportResult, opts: ProfileOptions = {}): Profil
     // each printed percentage is within half a unit of its last digit: a full table sums to 100 within that
     const tolerance = 0.005 * s.reasons.length + 1e-6;
     const big = s.reasons.reduce((a, x) => (x.count > a.count ? x : a), s.reasons[0]);
-    if (pct < 100 - tolerance && big.percent) {
+    if (pct < 100 - tolerance && big?.percent) {
       total = Math.max(shown, Math.round(big.count / (big.percent / 100)));
       hiddenPercent = Math.round((100 - pct) * 100) / 100;
       notes.push(`the rows' ${s.percentColumn} add up to ${Math.round(pct * 100) / 100}%: the table has rows the file does not show; the total (${total}) is implied by ${big.reason} (${big.count} = ${big.percent}%)`);
@@ -592,6 +616,16 @@ export function buildProfile(r: ImportResult, opts: ProfileOptions = {}): Profil
     for (const p of parts) if (p.labId !== null) sums[p.labId] += p.count;
     const rates = Object.fromEntries(EXIT_IDS.map((id) => [id, round3(sums[id] / durationSec! / rateVcpus!)]));
     workload = interArrival ? { rates, interArrival } : { rates };
+    // usable as vms[].workload: a scenario's limits (at most 10,000,000 exits/s per vCPU, gaps of
+    // at most 10 min) hold, or the note says why there is none
+    const refused = workloadErrors(workload);
+    if (refused && workload.interArrival && !workloadErrors({ rates })) {
+      notes.push(`no interArrival in the workload: a scenario would refuse it (${refused})`);
+      workload = { rates };
+    } else if (refused) {
+      notes.push(`no workload: a scenario would refuse these rates (${refused}); check --seconds${opts.vcpus === undefined ? ' and --vcpus' : ''}`);
+      workload = null;
+    }
   }
 
   const others = r.sections.filter((x) => x !== s);
