@@ -10,6 +10,8 @@ import { runPreset, runRaw, presetScenario, transitions } from './helpers.ts';
 
 const edgeKey = (m: string, from: string, ev: string, to: string) => `${m}: ${from} --${ev}--> ${to}`;
 
+const V2_WEDGE = { version: 1, design: 'design-v2', steps: [{ at: '1s', action: 'preserve' }, { at: '1.5s', action: 'kexec' }] };
+
 /** Situations beyond the presets that reach the remaining transitions, with the outcome each must have. */
 const EXTRA: [string, Record<string, unknown>, string][] = [
   ['classic cancel', presetScenario('cancel-cycle', { design: 'classic' }), 'cancelled'],
@@ -19,6 +21,11 @@ const EXTRA: [string, Record<string, unknown>, string][] = [
   ['rfc-v0: a spin-waiting vCPU kicked out of its Caretaker for a terminated VM', presetScenario('rfc-v0-spin-wait', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
   ['design-v2: a machine check fails the Caretaker; the VM is marked bugged at retrieve', presetScenario('design-v2-kexec', { faults: [{ kind: 'host-mce', at: '5s', cpu: 2 }] }), 'vm-terminated'],
   ['rfcv1: RAM-only vCPUs refused by the new kernel', presetScenario('rfcv1-ram-only', { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }), 'vm-terminated'],
+  ['rfcv1: a CPU wedges on its way out of the park loop (EXITING), never onlined', presetScenario('rfcv1-kexec', { faults: [{ kind: 'wedge-cpu', at: 9_700_100_500, cpu: 3 }] }), 'completed'],
+  // the attach handshake times out on a vCPU that does not run (F-ONCORE-QUARANTINE): quarantined where it is
+  ['design-v2: two jobs on a CPU that wedges; the queued one (CARETAKER_PAUSED) is quarantined', { ...V2_WEDGE, vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 2] }], faults: [{ kind: 'wedge-cpu', at: '1.3s', cpu: 2 }] }, 'vm-terminated'],
+  ['design-v2: a CPU wedges before its job first runs (PAUSED_IN_VMM), quarantined', { ...V2_WEDGE, vms: [{ name: 'vm0', vcpus: 1, pinning: [3] }], faults: [{ kind: 'wedge-cpu', at: '1.2s', cpu: 3 }] }, 'vm-terminated'],
+  ['design-v2: a stalled vCPU (STALLED) whose CPU wedges, quarantined', { ...V2_WEDGE, vms: [{ name: 'vm0', vcpus: 1, devices: [{ name: 'virtio-net0', kind: 'emulated' }] }], faults: [{ kind: 'wedge-cpu', at: '9s', cpu: 2 }], until: '14s' }, 'vm-terminated'],
 ];
 
 /** Runs where a fault must break invariants: the ids expected, and nothing else. */

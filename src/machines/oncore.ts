@@ -63,7 +63,7 @@ export const cpuPreservedMachine = setup({ types: { events: {} as CpuPreservedEv
       description: 'CPU_PRESERVED_WORKLOAD: running oncore_cpu_schedule_loop()',
       on: { DETACH_WORKLOAD: 'PARKED', SIGNAL_EXIT: 'EXITING', WEDGE: 'WEDGED' },
     },
-    EXITING: { description: 'CPU_PRESERVED_EXITING: cpu_signal_exit() and a kick asked it to leave the park loop', on: { DEAD: 'DEAD' } },
+    EXITING: { description: 'CPU_PRESERVED_EXITING: cpu_signal_exit() and a kick asked it to leave the park loop', on: { DEAD: 'DEAD', WEDGE: 'WEDGED' } },
     DEAD: { description: 'CPU_PRESERVED_DEAD: out of the loop; the host frees the stack, set_cpu_present(), add_cpu()', on: { ADD_CPU: 'ONLINE' } },
     STOPPED: { description: 'stopped by smp_send_stop() (not a preserved CPU)', on: { BOOT: 'ONLINE' } },
     WEDGED: { description: 'stopped answering kicks; never returned to Linux', type: 'final' },
@@ -106,7 +106,7 @@ export const vcpuOncoreMachine = setup({ types: { events: {} as VcpuOncoreEvent 
     KVM_RUN: { description: 'KVM_RUN under a live kernel', on: { SUSPEND: 'PAUSED_IN_VMM', TERMINATE: 'TERMINATED' } },
     PAUSED_IN_VMM: {
       description: 'vm_suspend(): out of KVM_RUN until its oncore job runs (or KVM_RUN again)',
-      on: { RUN: 'CARETAKER_RUNNING', KVM_RUN: 'KVM_RUN', STOP: 'STOPPED', TERMINATE: 'TERMINATED' },
+      on: { RUN: 'CARETAKER_RUNNING', KVM_RUN: 'KVM_RUN', STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', TERMINATE: 'TERMINATED' },
     },
     CARETAKER_RUNNING: {
       description: 'cb RUNNING: on silicon under the Caretaker, on a preserved CPU',
@@ -114,14 +114,17 @@ export const vcpuOncoreMachine = setup({ types: { events: {} as VcpuOncoreEvent 
     },
     CARETAKER_PAUSED: {
       description: 'cb PAUSED: serialized, between quanta or waiting on the runqueue',
-      on: { RUN: 'CARETAKER_RUNNING', STOP: 'STOPPED', TERMINATE: 'TERMINATED' },
+      on: { RUN: 'CARETAKER_RUNNING', STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', TERMINATE: 'TERMINATED' },
     },
     STALLED: {
       description: 'ONCORE_EXIT_STALL: trapped on an exit the Caretaker cannot emulate, RIP kept; waits for reclaim',
-      on: { STOP: 'STOPPED', TERMINATE: 'TERMINATED' },
+      on: { STOP: 'STOPPED', QUARANTINE: 'QUARANTINED', TERMINATE: 'TERMINATED' },
     },
     STOPPED: { description: 'cb STOPPED: reclaimed by a host kernel; arch_state restored', on: { KVM_RUN: 'KVM_RUN', TERMINATE: 'TERMINATED' } },
-    QUARANTINED: { description: 'the attach handshake timed out (-ETIMEDOUT): never forced', on: { TERMINATE: 'TERMINATED' } },
+    QUARANTINED: {
+      description: 'the attach handshake timed out (-ETIMEDOUT) in whatever state the vCPU was (running, paused, stalled, or never run because its CPU did not answer): never forced',
+      on: { TERMINATE: 'TERMINATED' },
+    },
     FAILED: { description: 'cb FAILED: a fault in the preserved runtime; retrieve returns -EIO and the VM is marked bugged', on: { TERMINATE: 'TERMINATED' } },
     TERMINATED: { description: 'the VM was terminated', type: 'final' },
   },

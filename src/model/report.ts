@@ -128,9 +128,17 @@ export function buildReport(e: Engine): RunReport {
     const pt = vm.pause;
     let pause = pt.pauseNs;
     let blackout = pt.blackoutNs;
+    if (pt.runStart >= 0 && pt.runEnd > now) {
+      // an exit still in progress at `now` counts only up to now (as in guestNs)
+      pause -= pt.runEnd - now;
+      blackout = Math.max(pt.prevMax, now - pt.runStart);
+    }
     if (pt.openSince >= 0) {
-      pause += now - pt.openSince;
-      const start = pt.runEnd >= pt.openSince && pt.runStart >= 0 ? pt.runStart : pt.openSince;
+      // the open all-stopped interval may begin inside the current run (a vCPU that stopped in the
+      // middle of an exit already counted as all stopped): count only what extends that run
+      const joins = pt.runStart >= 0 && pt.runEnd >= pt.openSince;
+      pause += Math.max(0, now - (joins ? Math.max(pt.runEnd, pt.openSince) : pt.openSince));
+      const start = joins ? pt.runStart : pt.openSince;
       blackout = Math.max(blackout, now - start);
     }
     return {

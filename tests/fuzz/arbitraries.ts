@@ -141,7 +141,8 @@ const timingArb = fc.record(
     apBringup: fc.constantFrom(0, 1000, 1 * MS),
     hotplugOffline: fc.constantFrom(0, 5 * MS),
     ipi: fc.constantFrom(0, 1000, 100_000),
-    knownState: fc.constantFrom(0, 5000, 2 * MS),
+    // 50 ms: a known state slower than the shortest attach timeout generated (20 ms)
+    knownState: fc.constantFrom(0, 5000, 2 * MS, 50 * MS),
     caretakerEntry: fc.constantFrom(0, 4000),
     adoptPerVcpu: fc.constantFrom(0, 50_000, 3 * MS),
     forcedExit: fc.constantFrom(0, 5000),
@@ -162,16 +163,6 @@ const timingArb = fc.record(
   { requiredKeys: [] },
 );
 
-/**
- * EXCLUSION (finding F-PROGRESS-TLB): a measured inter-arrival shape together with TLB
- * shootdowns can end a run with progressNs above guestNs; no shootdowns in a workload that has
- * an interArrival.
- */
-function avoidProgressTlb(w: unknown, opts: ScenarioArbOptions): unknown {
-  if (!opts.avoidKnown || w === null || typeof w !== 'object' || !('interArrival' in w) || !('tlbShootdownsPerSec' in w)) return w;
-  return { ...w, tlbShootdownsPerSec: 0 };
-}
-
 export interface ScenarioArbOptions {
   /** Only these designs (default: every design of DESIGNS). */
   designs?: readonly DesignId[];
@@ -182,7 +173,8 @@ export interface ScenarioArbOptions {
   /**
    * Keep clear of the engine findings of KNOWN_FINDINGS (each exclusion below names the finding it
    * avoids), so the property stays green for the rest while the engine's owner fixes them. The
-   * campaign runs without it under `--include-known`.
+   * campaign runs without it under `--include-known`. There is no exclusion at present: the
+   * findings so far are fixed and kept as tests/regressions.test.ts cases.
    */
   avoidKnown?: boolean;
 }
@@ -333,7 +325,7 @@ export function scenarioArb(opts: ScenarioArbOptions = {}): fc.Arbitrary<GenScen
           ...(spec.memory ? { memory: spec.memory } : {}),
           ...(spec.memoryGiB ? { memoryGiB: spec.memoryGiB } : {}),
           ...(devices.length ? { devices } : {}),
-          ...(spec.workload === undefined ? {} : { workload: avoidProgressTlb(spec.workload, opts) }),
+          ...(spec.workload === undefined ? {} : { workload: spec.workload }),
         });
       }
       if (vms.length === 0) {
@@ -350,20 +342,14 @@ export function scenarioArb(opts: ScenarioArbOptions = {}): fc.Arbitrary<GenScen
       const t2 = p + g.secondAfter * MS;
       const timing: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(g.timing)) {
+        // exits as costly as 100,000 cycles (40 µs at 2.5 GHz, 200 µs at 0.5 GHz) and protocol
+        // steps as short as an exit (0 ns, 1 µs) are generated on purpose: an exit in progress
+        // must finish before a lifecycle step takes its vCPU (findings F-SLOW-EXIT, F-SHORT-STEP)
         if (k === 'exitCycles') {
-          // EXCLUSION (finding F-SLOW-EXIT): an exit slower than the defaults make it (more cycles,
-          // or a clock under 2.5 GHz) overlaps protocol steps and breaks the engine; keep exits at
-          // most as costly as the defaults
-          timing[k] = opts.avoidKnown
-            ? Object.fromEntries(Object.entries(v as Record<string, number>).map(([c, n]) => [c, Math.min(n, EXIT_CYCLE_DEFS[c as keyof typeof EXIT_CYCLE_DEFS].default)]))
-            : v;
+          timing[k] = v;
           continue;
         }
-        // EXCLUSION (finding F-SHORT-STEP): a protocol step as short as an exit (0 ns or 1 µs of
-        // preservePerVm, freeze, hotplugOffline, vmmPauseAck) breaks invariant 2 or the pause
-        // accounting; keep every step at least 1 µs and those four at least 1 ms
-        const floor = !opts.avoidKnown ? 0 : ['preservePerVm', 'freeze', 'hotplugOffline', 'vmmPauseAck'].includes(k) ? MS : 1000;
-        timing[k] = spell(Math.max(v as number, floor), g.style + k.length);
+        timing[k] = spell(v as number, g.style + k.length);
       }
       timing.kexecGap = spell(gap, g.style);
       timing.earlyBoot = spell(early, g.style + 1);
@@ -378,17 +364,6 @@ export function scenarioArb(opts: ScenarioArbOptions = {}): fc.Arbitrary<GenScen
       if (g.plan === 'random' || g.extraSteps.length) {
         for (const s of g.extraSteps) steps.push({ at: Math.floor(s.atFrac * until), action: s.action, ...(s.vmPick === undefined ? {} : { vm: pickVm(s.vmPick) }) });
       }
-      // EXCLUSION (finding F-ONCORE-CANCEL-PRESERVING): under rfcv1 and design-v2 a cancel while
-      // the VMM is still preserving (vmmPauseAck + preservePerVm per VM after a preserve step)
-      // can throw "CAS_PAUSE is not accepted in STOPPING"; a cancel comes at least 1.2 s (longer
-      // than any preservation generated) after the preserve before it
-      if (opts.avoidKnown && oncore) {
-        for (const st of steps) {
-          if (st.action !== 'cancel') continue;
-          const before = steps.filter((x) => x.action === 'preserve' && x.at <= st.at).map((x) => x.at);
-          if (before.length && st.at - Math.max(...before) < 1200 * MS) st.at = Math.max(...before) + 1200 * MS;
-        }
-      }
       const lastStep = Math.max(0, ...steps.map((x) => x.at));
       if (lastStep > until) until = lastStep + 100 * MS;
       const faults = g.faults.map((f) => {
@@ -397,15 +372,6 @@ export function scenarioArb(opts: ScenarioArbOptions = {}): fc.Arbitrary<GenScen
         // mostly the pCPUs the VMs run on, sometimes any pCPU
         const cpu = f.cpuPick % 4 === 0 ? f.cpuPick % g.cpus : isolated[f.cpuPick % isolated.length];
         const vm = pickVm(f.vmPick);
-        // EXCLUSION (finding F-ONCORE-QUARANTINE): under rfcv1 and design-v2 an attach handshake
-        // that times out on a vCPU that is not running (STALLED on an exit, PAUSED_IN_VMM) throws
-        // an engine error; no fault that can time the handshake out there: no wedged pCPU under
-        // design-v2, at most 3 dropped kicks under both (3 re-kicks of at most 5 ms stay under
-        // the shortest attach timeout generated, 20 ms)
-        if (opts.avoidKnown && oncore) {
-          if (f.kind === 'wedge-cpu' && g.design === 'design-v2') return { kind: 'host-nmi', at, cpu };
-          if (f.kind === 'drop-ipi') return { kind: f.kind, at, cpu, ...(f.purpose ? { purpose: f.purpose } : {}), count: Math.min(f.count ?? 1, 3) };
-        }
         switch (f.kind) {
           case 'drop-ipi':
             return { kind: f.kind, at, cpu, ...(f.purpose ? { purpose: f.purpose } : {}), ...(f.count ? { count: f.count } : {}) };
@@ -437,8 +403,7 @@ export function scenarioArb(opts: ScenarioArbOptions = {}): fc.Arbitrary<GenScen
           ...(g.arch ? { arch: g.arch } : {}),
           cpus: g.cpus,
           ...(housekeeping === undefined ? {} : { housekeeping }),
-          // EXCLUSION (finding F-SLOW-EXIT, see timing.exitCycles)
-          ...(g.clockGHz ? { clockGHz: opts.avoidKnown ? Math.max(g.clockGHz, 2.5) : g.clockGHz } : {}),
+          ...(g.clockGHz ? { clockGHz: g.clockGHz } : {}),
           features,
         },
         vms,
@@ -1391,7 +1356,7 @@ export function mutatedFileArb(corpus: readonly CorpusFile[]): fc.Arbitrary<{ na
 }
 
 // =============================================================================================
-// What the fuzzing found in the engine (not fixed here: src/model/engine is another owner's)
+// What the fuzzing found in the engine and is not fixed yet
 // =============================================================================================
 
 export interface KnownFinding {
@@ -1405,99 +1370,13 @@ export interface KnownFinding {
   exclusion: string;
 }
 
-export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    id: 'F-ONCORE-QUARANTINE',
-    summary:
-      'rfcv1 / design-v2: the attach handshake times out on a vCPU that is not running (STALLED on an exit it could not handle, PAUSED_IN_VMM, CARETAKER_PAUSED) and quarantine() fires QUARANTINE, which vcpuOncore does not accept there; or (design-v2, no fault) an attach timeout shorter than timing.knownState quarantines the vCPU and its reclaim then fires STOP on it: EngineBug. The design-v2-wedged-cpu preset plus one emulated device is enough.',
-    symptom: /QUARANTINE is not accepted in (STALLED|PAUSED_IN_VMM|CARETAKER_PAUSED)|STOP is not accepted in TERMINATED/,
-    reproducers: [
-      // design-v2 with no fault: an attach timeout shorter than the known-state wait quarantines
-      // the vCPU, then its reclaim fires STOP on the terminated vCPU
-      { version: 1, design: 'design-v2', vms: [{ name: 'vm0', vcpus: 1 }], caretaker: { attachTimeout: '20ms' }, timing: { knownState: '50ms' }, steps: [{ at: '1s', action: 'preserve' }, { at: '1.5s', action: 'kexec' }] },
-      { version: 1, design: 'design-v2', vms: [{ name: 'vm0', vcpus: 1, devices: [{ name: 'virtio-net0', kind: 'emulated' }] }], steps: [{ at: '1s', action: 'preserve' }, { at: '1.5s', action: 'kexec' }], faults: [{ kind: 'wedge-cpu', at: '9s', cpu: 2 }], until: '14s' },
-      { version: 1, design: 'design-v2', vms: [{ name: 'vm0', vcpus: 1, pinning: [3] }], steps: [{ at: '1s', action: 'preserve' }, { at: '1.5s', action: 'kexec' }], faults: [{ kind: 'wedge-cpu', at: '1.2s', cpu: 3 }] },
-      { version: 1, design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 1, pinning: [3] }], caretaker: { attachTimeout: '20ms' }, steps: [{ at: '1s', action: 'preserve' }, { at: '1.001s', action: 'cancel' }], faults: [{ kind: 'drop-ipi', cpu: 3, count: 50 }], until: '3s' },
-    ],
-    exclusion: 'under rfcv1 and design-v2: no wedge-cpu (design-v2), at most 3 dropped kicks; knownState (at most 2 ms generated) stays under attachTimeout (at least 20 ms)',
-  },
-  {
-    id: 'F-ONCORE-CANCEL-PRESERVING',
-    summary:
-      'rfcv1: a cancel while the VMM is still preserving (here 2 vCPUs sharing pCPU 2, vmmPauseAck 500 ms, no fault) meets a vCPU whose cb is STOPPING when a stall deschedules it: CAS_PAUSE is not accepted in STOPPING (EngineBug).',
-    symptom: /CAS_PAUSE is not accepted in STOPPING/,
-    reproducers: [
-      {
-        version: 1,
-        seed: 972235684,
-        design: 'rfcv1',
-        host: { arch: 'arm64', clockGHz: 10 },
-        vms: [{ name: 'vm0', vcpus: 2, pinning: [2, 2], devices: [{ name: 'nvme0', kind: 'passthrough', interruptsPerSec: 1000 }, { name: 'virtio-net.0', kind: 'emulated', accessesPerSec: 5, vcpus: [1] }], workload: 'cpu-bound' }],
-        timing: { hotplugOffline: 1000, ipi: '0.1ms', vmmPauseAck: '500000us' },
-        steps: [{ at: '482000000ns', action: 'cancel' }, { at: 0, action: 'preserve' }],
-      },
-      { version: 1, design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 1, memory: 'lazy' }], timing: { preservePerVm: '1us' }, steps: [{ at: '571ms', action: 'preserve' }, { at: '581ms', action: 'cancel' }], faults: [{ kind: 'delay-ipi', cpu: 2, by: '5ms', count: 4 }], until: '3s' },
-    ],
-    exclusion: 'under rfcv1 and design-v2 a cancel comes at least 1.2 s after the preserve before it',
-  },
-  {
-    id: 'F-PROGRESS-TLB',
-    summary:
-      'converged, no update, no fault: a workload with a measured interArrival shape and TLB shootdowns ends the run with progressNs above guestNs (progress is guest time minus TLB waits, so it can never exceed it): report/engine accounting.',
-    symptom: /progressNs \d+ > guestNs/,
-    reproducers: [{ version: 1, seed: 5, vms: [{ name: 'vm0', vcpus: 2, devices: [{ name: 'v', kind: 'emulated' }], workload: { interArrival: [1000, 1000, 1000, 4000000, 5000000], tlbShootdownsPerSec: 1 } }], until: '300ms' }],
-    exclusion: 'no tlbShootdownsPerSec in a workload that has an interArrival',
-  },
-  {
-    id: 'F-SHORT-STEP',
-    summary:
-      'A protocol step as short as an exit (preservePerVm and vmmPauseAck of 0 ns; freeze of 1 µs): under rfcv1 and design-v2 a fault-free preserve breaks invariant 2 (a vCPU executes on a pCPU owned by nobody); under converged a kexec with a madvise-free at the same instant ends with pauseNs above the run\'s length.',
-    symptom: /executes on CPU \d+ owned by nobody|pauseNs \d+ > now/,
-    reproducers: [
-      { version: 1, design: 'rfcv1', vms: [{ name: 'vm0', vcpus: 1 }], timing: { preservePerVm: 0, vmmPauseAck: 0 }, steps: [{ at: '1s', action: 'preserve' }], until: '2s' },
-      { version: 1, design: 'design-v2', vms: [{ name: 'vm0', vcpus: 1 }], timing: { preservePerVm: 0, vmmPauseAck: 0 }, steps: [{ at: '1s', action: 'preserve' }], until: '2s' },
-      { version: 1, host: { clockGHz: 1 }, vms: [{ name: 'vm0', vcpus: 1 }], timing: { freeze: 1000 }, steps: [{ at: 0, action: 'kexec' }], faults: [{ kind: 'madvise-free', at: 0, vm: 'vm0', touchAfter: 0 }] },
-    ],
-    exclusion: 'every generated timing at least 1 µs; preservePerVm, freeze, hotplugOffline and vmmPauseAck at least 1 ms',
-  },
-  {
-    id: 'F-SLOW-EXIT',
-    summary:
-      'Exits costlier than the defaults (timing.exitCycles raised to 25,000-100,000 cycles, or a 0.5 GHz clock: an exit of 10-200 µs) still in progress when a lifecycle step lands: EngineBugs under every Caretaker-less and oncore design, invariant 2 breaks, and progressNs above guestNs; none needs a fault.',
-    symptom: /KVM_RUN in (ATTACHED_RUNNING|KVM_RUN)|SUSPEND is not accepted in TERMINATED|RUN is not accepted in KVM_RUN|executes on CPU \d+ owned by|progressNs \d+ > guestNs/,
-    reproducers: [
-      { version: 1, design: 'classic', vms: [{ name: 'vm0', vcpus: 1 }, { name: 'vm1', vcpus: 1 }], timing: { preservePerVm: ' 1 µs ', vmmPauseAck: '0.5s', exitCycles: { fastpath: 100000 } }, steps: [{ at: 536000000, action: 'preserve' }, { at: 545000000, action: 'cancel' }] },
-      { version: 1, seed: 0, design: 'classic', host: { clockGHz: 0.5 }, vms: [{ name: 'vm0', vcpus: 1, pinning: [0], workload: 'cpu-bound' }], timing: { preservePerVm: 1000, freeze: 1000, vmmPauseAck: '500ms', exitCycles: { fastpath: 100000, host: 100000 } }, steps: [{ at: 0, action: 'preserve' }, { at: 0, action: 'kexec' }] },
-      { version: 1, vms: [{ name: 'vm0', vcpus: 2, memory: 'lazy' }, { name: 'vm1', vcpus: 1, optIn: false, memory: 'lazy' }], timing: { preservePerVm: '1000ns', freeze: 1000, vmmPauseAck: '500ms', exitCycles: { fastpath: 100000, host: 100000 } }, steps: [{ at: '500ms', action: 'cancel', vm: 'vm1' }, { at: 0, action: 'preserve' }, { at: 0, action: 'kexec' }] },
-      { version: 1, design: 'rfcv1', host: { features: { ipiv: false } }, vms: [{ name: 'vm1', vcpus: 1, optIn: false, workload: { profile: 'ipi-heavy' } }], timing: { preservePerVm: 1000, exitCycles: { fastpath: 100000 } }, steps: [{ at: 0, action: 'preserve' }, { at: 0, action: 'cancel' }] },
-      {
-        version: 1,
-        design: 'rfcv1',
-        vms: [{ name: 'vm0', vcpus: 1 }, { name: 'vm1', vcpus: 2, devices: [{ name: 'nvme1', kind: 'passthrough', interruptsPerSec: 1000 }], workload: { interArrival: [177443, 259819, 1094784, 1176902, 1383458, 1704166, 2780919, 3114926, 3413003] } }],
-        timing: { preservePerVm: 1000, hotplugOffline: 1000, exitCycles: { fastpath: 100000, host: 100000 } },
-        steps: [{ at: ' 591000 µs ', action: 'preserve' }],
-      },
-      {
-        version: 1,
-        design: 'design-v2',
-        vms: [{ name: 'vm0', vcpus: 1, memory: 'lazy', workload: { profile: 'cpu-bound', rates: { EPT_VIOLATION: 1, MWAIT_INSTRUCTION: 277 }, interArrival: [1275352, 2946133, 3257714, 4073529, 4466734], tlbShootdownsPerSec: 1 } }],
-        timing: { preservePerVm: 1000, hotplugOffline: 1000, vmmPauseAck: '500000us', exitCycles: { fastpath: 100000, host: 100000 } },
-        steps: [{ at: 0, action: 'preserve' }],
-      },
-      { version: 1, design: 'design-v2', host: { clockGHz: 0.5 }, vms: [{ name: 'vm0', vcpus: 2 }], timing: { preservePerVm: 1000, hotplugOffline: 1000, exitCycles: { fastpath: 100000, host: 1 } }, steps: [{ at: '380ms', action: 'preserve' }] },
-      {
-        version: 1,
-        design: 'async-run',
-        host: { arch: 'amd-svm', clockGHz: 0.5, features: { avic: true } },
-        vms: [{ name: 'vm0', vcpus: 2, memory: 'lazy', workload: { profile: 'cpu-bound', tlbShootdownsPerSec: 20 } }, { name: 'vm1', vcpus: 2, devices: [{ name: 'nvme1', kind: 'passthrough', postedInterrupts: false, interruptsPerSec: 1000 }], workload: 'cpu-bound' }],
-        timing: { vmmStart: 1000, fdHandover: 1000, exitCycles: { fastpath: 100000, host: 1000 } },
-        steps: [{ at: 0, action: 'kexec' }, { at: 0, action: 'preserve', vm: 'vm0' }],
-        until: '2785000us',
-      },
-    ],
-    exclusion: 'exitCycles at most their defaults, clockGHz at least 2.5',
-  },
-];
+/**
+ * Engine findings the generator must keep clear of (with an exclusion in scenarioArb under
+ * `avoidKnown`) until they are fixed. None at present: F-ONCORE-QUARANTINE,
+ * F-ONCORE-CANCEL-PRESERVING, F-PROGRESS-TLB, F-SHORT-STEP and F-SLOW-EXIT were fixed in the
+ * engine; their reproducers are tests/regressions.test.ts "engine findings of the fuzzing, fixed".
+ */
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [];
 
 /** One line on how a scenario runs: "THREW ...", or the outcome with any violation and accounting problem. */
 export function describeRun(raw: unknown, budget = 5_000_000): string {

@@ -91,7 +91,7 @@ export function upgrade(e: Engine): void {
   const st = e.st;
   st.kexecRequested = true;
   e.op(st.kernels[0], 'VMM upgrade', 'no kexec: the kernel stays up; staged VMMs hand their VMs to new processes');
-  for (const vm of st.vms) if (e.stateOf(vm.oldVmm.ent) === 'STAGED') handOver(e, vm);
+  for (const vm of st.vms) if (e.stateOf(vm.oldVmm.ent) === 'STAGED' && !vm.cancelling) handOver(e, vm);
 }
 
 function handOver(e: Engine, vm: VmRec): void {
@@ -184,7 +184,7 @@ export function requestCancel(e: Engine, vm: VmRec): void {
     vm.cancelRequested = true;
     return;
   }
-  if (s !== 'STAGED') {
+  if (s !== 'STAGED' || vm.cancelling) {
     e.message(vm.ent, 'cancel ignored: nothing staged to cancel');
     return;
   }
@@ -194,10 +194,19 @@ export function requestCancel(e: Engine, vm: VmRec): void {
 function cancel(e: Engine, vm: VmRec): void {
   const st = e.st;
   vm.cancelRequested = false;
-  e.fire(vm.oldVmm.ent, 'RESUME');
   e.op(vm.oldVmm.ent, 'KVM_RUN', 'the staging is undone: VMM threads take the vCPUs back from their vhost_tasks');
-  st.cancelled = true;
-  if (usesAsync(e, vm)) for (const v of vm.vcpus) e.at(st.sc.timing.kvmRunEntry, Q.ASYNC, v, A.CANCEL_RUN);
+  if (!usesAsync(e, vm)) return cancelled(e, vm);
+  // the VMM runs again once each thread is back in KVM_RUN: until then it neither stages again
+  // nor hands over (a step as short as KVM_RUN's entry must not find the vCPUs between the two)
+  vm.cancelling = true;
+  vm.pendingStops = vm.vcpus.length;
+  for (const v of vm.vcpus) e.at(st.sc.timing.kvmRunEntry, Q.ASYNC, v, A.CANCEL_RUN);
+}
+
+function cancelled(e: Engine, vm: VmRec): void {
+  vm.cancelling = false;
+  e.fire(vm.oldVmm.ent, 'RESUME');
+  e.st.cancelled = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +269,8 @@ export function asyncNext(e: Engine, a: number, b: number): void {
       const vc = st.vcpus[a];
       e.fire(vc.ent, 'KVM_RUN');
       e.message(vc.ent, 'the vCPU never stopped: its VMM thread drives it again');
+      const vm = st.vms[vc.vm];
+      if (--vm.pendingStops === 0) cancelled(e, vm);
       return;
     }
     default:

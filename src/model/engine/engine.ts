@@ -421,6 +421,14 @@ export class Engine {
     const now = st.now;
     vc.executing = false;
     st.hot.executing[v] = 0;
+    // stopped by force in the middle of an exit (a wedge, a termination): the rest of that exit
+    // never runs, so it is no exit time of an executing vCPU (guestNs, progressNs)
+    const rest = st.hot.busyUntil[v] - now;
+    if (rest > 0) {
+      st.hot.exitNs[v] -= rest;
+      if (st.hot.waiting[v] !== 0) st.hot.waitExitNs[v] -= rest;
+      st.hot.busyUntil[v] = now;
+    }
     vc.execNs += now - vc.execSince;
     if (vc.waitAcks === 0) vc.progressNs += now - vc.progressSince;
     this.log.push(now, L.EXEC, vc.ent, 0, this.log.str(why));

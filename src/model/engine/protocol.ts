@@ -130,6 +130,7 @@ export function buildWorld(e: Engine): void {
       wedgeArmed: false,
       preserved: false,
       switching: false,
+      deadPending: false,
     });
   }
   const usesCt = designUsesCaretaker(sc.design);
@@ -162,6 +163,7 @@ export function buildWorld(e: Engine): void {
       cancelRequested: false,
       oncore: oncore && usesCt && vm.optIn ? { cpus: [...new Set(vm.pinning)].sort((a, b) => a - b), runq: [] } : null,
       pendingStops: 0,
+      suspending: 0,
       adoptedVcpus: 0,
       adoptedAt: -1,
       finished: false,
@@ -318,7 +320,8 @@ function hostException(e: Engine, fi: number, kind: 'host-nmi' | 'host-mce', cpu
   const v = p.vcpu;
   const vc = st.vcpus[v];
   if (kind === 'host-nmi') {
-    if (vc.executing) e.extraExit(v, X.EXCEPTION_NMI, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
+    // a vCPU inside an exit is in root mode already: the NMI takes no exit of its own
+    if (vc.executing && st.hot.busyUntil[v] <= st.now) e.extraExit(v, X.EXCEPTION_NMI, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
     e.message(p.ent, "the Caretaker's NMI vector returns (iretq): nothing lost");
     return;
   }
@@ -430,9 +433,13 @@ function runOp(e: Engine, vm: VmRec, m: VmmRec, op: number, arg: number): number
   switch (op) {
     case OP.P_SUSPEND:
       // walkthrough §4: vm_suspend(): immediate_exit and a signal; threads leave KVM_RUN
+      // vm_suspend() returns once every thread is out of KVM_RUN: a thread in the middle of an exit
+      // sees immediate_exit only when that exit is done (V.SUSPEND waits for it), so the VMM
+      // never goes on to preserve a vCPU that still executes
       e.op(m.ent, 'vm_suspend()', 'immediate_exit = 1 and SIGUSR1 to every vCPU thread');
+      vm.suspending = vm.vcpus.length;
       for (const v of vm.vcpus) e.at(t.vmmPauseAck, Q.VCPU, v, V.SUSPEND);
-      return t.vmmPauseAck;
+      return BLOCK;
     case OP.P_SESSION:
       e.op(m.ent, 'LIVEUPDATE_IOCTL_CREATE_SESSION', `/dev/liveupdate session "${vm.name}"`);
       vm.session = e.addEnt('session', `LUO session ${vm.name}`, 'luoSession');
@@ -1134,6 +1141,9 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
       return;
     }
     case V.RESUME:
+      // the VM was terminated while KVM handled the pending exit: the exit is lost with it
+      // (lostWithVm counted it), and its vCPU does not run again
+      if (vm.terminated || e.stateOf(vc.ent) === 'TERMINATED') return;
       if (vc.stallKind >= 0) {
         const d = st.now - vc.stallSince;
         vc.stalledNs += d;
@@ -1148,8 +1158,11 @@ export function vcpuNext(e: Engine, v: number, action: number): void {
         e.at(st.hot.busyUntil[v] - st.now, Q.VCPU, v, V.SUSPEND);
         return;
       }
-      e.fire(vc.ent, 'SUSPEND');
-      if (vc.executing) e.halt(v, 'vm_suspend: paused by the VMM');
+      if (e.stateOf(vc.ent) === vcpuStates(e).attached) {
+        e.fire(vc.ent, 'SUSPEND');
+        if (vc.executing) e.halt(v, 'vm_suspend: paused by the VMM');
+      }
+      if (vm.suspending > 0 && --vm.suspending === 0) vmmResume(e, vm, 0);
       return;
     default:
       throw new EngineBug(`unknown vCPU continuation ${action}`);
@@ -1317,6 +1330,8 @@ function quarantine(e: Engine, v: number): void {
   // terminated VM is counted: the vCPU stops with its VM (ASSUMPTION, docs/walkthrough.md)
   if (vc.executing) e.halt(v, 'quarantined: its VM is terminated');
   if (e.stateOf(vc.ent) !== 'TERMINATED') {
+    // (its VM was terminated already, by an earlier quarantine): its oncore job ends with it too
+    if (vm.oncore) R.endJob(e, v);
     e.fire(vc.ent, 'TERMINATE');
     lostWithVm(e, v);
   }
@@ -1456,6 +1471,8 @@ export function shootdown(e: Engine, v: number, g: number): void {
   vc.progressNs += st.now - vc.progressSince;
   vc.waitAcks = targets.length;
   st.hot.waiting[v] = 1;
+  // the ICR write's exit, still in progress, lies in the wait: it is no lost progress twice
+  if (st.hot.busyUntil[v] > st.now) st.hot.waitExitNs[v] += st.hot.busyUntil[v] - st.now;
   vc.waitSince = st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 1, targets.length);
   e.setStream(v, st.hot.mode[v]); // it spins now: no idle exits until every target acknowledges
@@ -1485,6 +1502,9 @@ export function shootdownAck(e: Engine, senderAndTarget: number, id: number): vo
   if (vc.waitAcks > 0) return;
   vc.waitNs += st.now - vc.waitSince;
   st.hot.waiting[sender] = 0;
+  // an exit in progress at the last acknowledgement straddles the wait's end: only its part up
+  // to now lies in the wait (the rest is lost progress, as any exit outside a wait)
+  if (vc.executing && st.hot.busyUntil[sender] > st.now) st.hot.waitExitNs[sender] -= st.hot.busyUntil[sender] - st.now;
   e.log.push(st.now, L.WAIT, vc.ent, 0, 0);
   // back to its workload: idle exits again, and the next shootdown (a halted sender does both when it resumes)
   if (vc.executing) {

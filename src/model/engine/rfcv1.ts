@@ -48,6 +48,14 @@ const runnableCb = (e: Engine, ct: number) => e.stateOf(ct) === (isV2(e) ? 'DETA
 /** The job is on silicon: cb RUNNING (RFCv1), or its oncore job RUNNING (DESIGN_V2, whose CCB does not track it). */
 export const jobRunning = (e: Engine, v: number) => (isV2(e) ? e.stateOf(e.st.vcpus[v].job) === 'RUNNING' : e.stateOf(e.st.vcpus[v].ct) === 'RUNNING');
 
+/**
+ * A host asked for the vCPU back while its job is on a CPU: cb STOPPING (RFCv1), attachment_state
+ * ATTACHING (DESIGN_V2). The Caretaker's loop checks this at every return from the guest
+ * (kvm_caretaker_should_exit(), orphanvm.md §1.3a; DESIGN_V2 step 3, §1.3e) and hands the vCPU
+ * over instead of pausing it or entering it.
+ */
+const reclaimAsked = (e: Engine, ct: number) => e.stateOf(ct) === (isV2(e) ? 'ATTACHING' : 'STOPPING');
+
 /** The control block says the host owns the vCPU again. */
 const cbReclaimed = (e: Engine, ct: number) => e.stateOf(ct) === (isV2(e) ? 'ATTACHED' : 'STOPPED');
 
@@ -107,7 +115,7 @@ export function preserveVcpu(e: Engine, vm: VmRec, k: number): void {
   const load = (cpu: number) => vm.vcpus.filter((x) => st.vcpus[x].oncore && st.vcpus[x].oncore!.preferredCpu === cpu).length;
   const cpu = [...pool.cpus].sort((a, b) => load(a) - load(b) || a - b)[0];
   e.op(vm.oldVmm.ent, 'LIVEUPDATE_SESSION_PRESERVE_FD', `vcpufd ${k} (LUO_VCPU_BASE_TOKEN+${k}): oncore_session_submit_job() to CPU ${cpu}, the least loaded`);
-  vc.oncore = { preferredCpu: cpu, onCpu: -1, totalRuns: 0, preemptions: 0, migrations: 0, stalled: false, stallExitReason: -1, quantumGen: 0, tickless: true, reclaimBy: 1 };
+  vc.oncore = { preferredCpu: cpu, onCpu: -1, totalRuns: 0, preemptions: 0, migrations: 0, stalled: false, stallExitReason: -1, quantumGen: 0, tickless: true, reclaimBy: 1, serializingOn: -1 };
   khoPreserve(e, `vcpu:${e.vcpuName(v)}`, 'vcpu-state', `${e.vcpuName(v)}: kvm_vcpu_arch_ser`, 16 * 1024);
   khoPreserve(e, `cb:${e.vcpuName(v)}`, 'caretaker', `${e.vcpuName(v)}: kvm_caretaker_cb_ser, runtime page, telemetry`, 8 * 1024);
   e.at(st.sc.timing.knownState, Q.ONCORE, v, ONC.ACTIVATE);
@@ -158,7 +166,8 @@ export function kickArrived(e: Engine, cpu: number): void {
   // a running job: the NMI exits the guest; with others waiting, a tickless job now gets a quantum
   const v = p.vcpu;
   const vc = st.vcpus[v];
-  if (vc.executing) e.extraExit(v, X.EXCEPTION_NMI, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
+  // (a vCPU inside an exit is in root mode: the NMI goes to the Caretaker's vector, no exit of its own)
+  if (vc.executing && st.hot.busyUntil[v] <= st.now) e.extraExit(v, X.EXCEPTION_NMI, Disp.FASTPATH, st.dispCost[Disp.FASTPATH]);
   const vm = sessionOf(e, cpu)!;
   if (vc.oncore!.tickless && vm.oncore!.runq.some((x) => !st.vcpus[x].oncore!.stalled)) armQuantum(e, v);
 }
@@ -211,6 +220,13 @@ function enter(e: Engine, v: number): void {
   const vc = st.vcpus[v];
   const p = st.pcpus[vc.oncore!.onCpu];
   p.switching = false;
+  if (p.vcpu === v && reclaimAsked(e, vc.ct) && e.stateOf(vc.job) !== 'DEAD') {
+    // reclaimed between the pick and VMRESUME: run_fn sees kvm_caretaker_should_exit() before it
+    // enters the guest, serializes and publishes STOPPED (ATTACHED) without waiting for the kick
+    e.op(vc.ct, 'kvm_caretaker_should_exit()', `${isV2(e) ? 'attachment_state' : 'cb'} is ${e.stateOf(vc.ct)} before VMRESUME: serialize and hand the vCPU over`);
+    handOver(e, v, vc.oncore!.onCpu);
+    return;
+  }
   if (p.vcpu !== v || !jobRunning(e, v) || (isV2(e) && e.stateOf(vc.ct) !== 'DETACHED')) return; // parked or reclaimed meanwhile
   e.fire(vc.ent, 'RUN');
   e.op(vc.ct, 'VMRESUME', vc.oncore!.tickless ? 'deadline U64_MAX: tickless, nothing else waits' : `deadline now + ${st.sc.caretaker.quantum} ns`);
@@ -229,6 +245,15 @@ function deschedule(e: Engine, v: number, reason: 'QUANTUM_EXPIRED' | 'YIELD_IDL
   const vm = st.vms[vc.vm];
   o.quantumGen++;
   if (vc.executing) e.halt(v, `ONCORE_EXIT_${reason}`);
+  if (reclaimAsked(e, vc.ct)) {
+    // a host asked for the vCPU back (its kick may still be in flight): the loop sees
+    // kvm_caretaker_should_exit() at this exit and hands the vCPU over instead of pausing it
+    // (a stalled exit stays pending, for the reclaiming kernel's KVM)
+    if (reason === 'STALL') e.fire(vc.ent, 'STALL');
+    e.op(vc.ct, 'kvm_caretaker_should_exit()', `${isV2(e) ? 'attachment_state' : 'cb'} is ${e.stateOf(vc.ct)} at ONCORE_EXIT_${reason}: serialize and hand the vCPU over`);
+    handOver(e, v, cpu);
+    return;
+  }
   if (!isV2(e)) e.fire(vc.ct, 'CAS_PAUSE');
   if (reason === 'STALL') e.fire(vc.ent, 'STALL');
   else e.fire(vc.ent, 'PAUSE');
@@ -243,6 +268,32 @@ function deschedule(e: Engine, v: number, reason: 'QUANTUM_EXPIRED' | 'YIELD_IDL
   syncYieldHooks(e, vm);
   // detach_serialize() and the switch to the next job
   e.at(st.sc.timing.knownState, Q.ONCORE, cpu, ONC.SWITCH);
+}
+
+/**
+ * The job leaves the guest for a host that asked for it (kvm_caretaker_should_exit()): the kick,
+ * if still coming, has nothing left to force; the vCPU is serialized and published STOPPED
+ * (ATTACHED) by ONC.SERIALIZED, and the CPU goes on with the session's other jobs.
+ */
+function handOver(e: Engine, v: number, cpu: number): void {
+  const st = e.st;
+  const vc = st.vcpus[v];
+  const p = st.pcpus[cpu];
+  const hs = vc.handshake;
+  if (hs) hs.forced = true;
+  vc.oncore!.quantumGen++;
+  if (p.vcpu === v) {
+    p.vcpu = -1;
+    p.switching = true;
+    e.at(st.sc.timing.knownState, Q.ONCORE, cpu, ONC.SWITCH);
+  }
+  serializeOn(e, v, cpu);
+}
+
+/** The job serializes on `cpu` (detach_serialize(), or the sync of a reclaim): ONC.SERIALIZED after knownState. */
+function serializeOn(e: Engine, v: number, cpu: number): void {
+  e.st.vcpus[v].oncore!.serializingOn = cpu;
+  e.at(e.st.sc.timing.knownState, Q.ONCORE, v, ONC.SERIALIZED);
 }
 
 /** HLT/PAUSE/MWAIT in the gap while other jobs wait: ONCORE_EXIT_YIELD_IDLE hands the CPU over. */
@@ -357,11 +408,30 @@ export function parkArrived(e: Engine, cpu: number): void {
     e.halt(v, 'NMI kick: detach_workload');
   }
   vc.oncore!.quantumGen++;
-  e.at(st.sc.timing.knownState, Q.ONCORE, v, ONC.SERIALIZED);
+  serializeOn(e, v, cpu);
 }
 
-/** After a kick: the vCPU is serialized. For a park it publishes PAUSED; for a reclaim, STOPPED. */
+/** After a kick or a hand-over: the vCPU is serialized (publish()); a CPU waiting to leave its loop may now. */
 function serialized(e: Engine, v: number): void {
+  const o = e.st.vcpus[v].oncore!;
+  const on = o.serializingOn;
+  o.serializingOn = -1;
+  publish(e, v);
+  // cpu_unpreserve() kicked this CPU meanwhile: it leaves its loop (DEAD) now that the job is done
+  if (on >= 0 && e.st.pcpus[on].deadPending && !serializingHere(e, on)) {
+    e.st.pcpus[on].deadPending = false;
+    cpuDead(e, on);
+  }
+}
+
+/** A job of the CPU's session is still serializing on it. */
+function serializingHere(e: Engine, cpu: number): boolean {
+  const vm = sessionOf(e, cpu);
+  return !!vm && vm.vcpus.some((x) => e.st.vcpus[x].oncore?.serializingOn === cpu);
+}
+
+/** After a kick: the vCPU is serialized. For a park it publishes PAUSED; for a reclaim, STOPPED (ATTACHED). */
+function publish(e: Engine, v: number): void {
   const st = e.st;
   const vc = st.vcpus[v];
   const hs = vc.handshake;
@@ -379,12 +449,13 @@ function serialized(e: Engine, v: number): void {
       e.at(0, Q.ONCORE, onCpu.id, ONC.SWITCH); // the CPU goes on with the session's other jobs
     }
     if (hs) hs.done = true;
-    reclaimed(e, v, 'slow');
+    if (!gaveUp(e, v)) reclaimed(e, v, 'slow');
     return;
   }
   if (cb === 'RUNNING') {
     e.fire(vc.ct, 'CAS_PAUSE');
-    e.fire(vc.ent, 'PAUSE');
+    // (a job picked but not yet entered was never CARETAKER_RUNNING)
+    if (e.stateOf(vc.ent) === 'CARETAKER_RUNNING') e.fire(vc.ent, 'PAUSE');
     e.fire(vc.job, 'PARK');
     e.op(vc.ct, 'detach_serialize()', 'arch_state fresh; cb PAUSED; the CPU returns to cpu_preserved_park_loop()');
     if (p.vcpu === v) p.vcpu = -1;
@@ -394,8 +465,22 @@ function serialized(e: Engine, v: number): void {
     if (p.vcpu === v) p.vcpu = -1;
     const hs = vc.handshake;
     if (hs) hs.done = true;
-    reclaimed(e, v, 'slow');
+    if (!gaveUp(e, v)) reclaimed(e, v, 'slow');
   }
+}
+
+/**
+ * The host stopped waiting before the Caretaker published (the attach timeout quarantined the
+ * vCPU and its VM was terminated): the late STOPPED (ATTACHED) reaches no one, and the vCPU stays
+ * with its terminated VM (orphanvm.md §1.3a: on timeout the host never forces STOPPED and returns
+ * -ETIMEDOUT).
+ */
+function gaveUp(e: Engine, v: number): boolean {
+  const vc = e.st.vcpus[v];
+  const s = e.stateOf(vc.ent);
+  if (s !== 'TERMINATED' && s !== 'QUARANTINED') return false;
+  e.message(vc.ent, `${isV2(e) ? 'attachment_state ATTACHED' : 'cb STOPPED'} published after the host gave up: the vCPU stays with its terminated VM`);
+  return true;
 }
 
 /** `RETRIEVE_FD(vcpufd)` or unpreserve: kvm_caretaker_wait_for_attach(). False when it returned at once (-EIO). */
@@ -454,7 +539,7 @@ export function reclaimKickArrived(e: Engine, v: number): void {
     e.halt(v, 'NMI kick: reclaim');
   }
   vc.oncore!.quantumGen++;
-  e.at(st.sc.timing.knownState, Q.ONCORE, v, ONC.SERIALIZED);
+  serializeOn(e, v, hs.cpu);
 }
 
 function reclaimed(e: Engine, v: number, how: 'fast' | 'slow'): void {
@@ -536,6 +621,19 @@ export function unpreserveCpu(e: Engine, vm: VmRec, cpu: number, by: number): bo
 function cpuDead(e: Engine, cpu: number): void {
   const st = e.st;
   const p = st.pcpus[cpu];
+  if (p.wedged) {
+    // it hung on its way out of the loop: as a CPU found wedged at cpu_unpreserve(), it is given
+    // up (never DEAD, never onlined) and the VMM goes on
+    e.message(p.ent, `CPU ${cpu} wedged before it left its loop: it never reaches CPU_PRESERVED_DEAD and is not onlined`);
+    vmmResume(e, sessionOf(e, cpu)!, e.stateOf(st.kernels[0]) === 'JUMP' ? 1 : 0);
+    return;
+  }
+  if (serializingHere(e, cpu)) {
+    // cpu_wait_dead(): the CPU sees its exit flag only once the job it is serializing is done
+    p.deadPending = true;
+    e.message(p.ent, `cpu_wait_dead(): CPU ${cpu} is still serializing a job; it leaves its loop when that is done`);
+    return;
+  }
   e.fire(p.ent, 'DEAD');
   p.owner = 'nobody';
   p.vcpu = -1;
@@ -574,7 +672,7 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
     if (s === 'TERMINATED') continue;
     if (s === 'QUARANTINED' || s === 'FAILED') {
       // a quarantined job never answered its kicks: it dies with its VM (never STOPPED)
-      if (vc.job >= 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
+      endJob(e, v);
       if (vc.executing) e.halt(v, 'VM terminated');
       e.fire(vc.ent, 'TERMINATE');
       lostWithVm(e, v);
@@ -598,6 +696,21 @@ export function terminateOncore(e: Engine, vm: VmRec): void {
     if (vc.executing) e.halt(v, 'VM terminated');
     e.fire(vc.ent, 'TERMINATE');
     lostWithVm(e, v);
+  }
+}
+
+/**
+ * The job of a vCPU given up on (quarantined, failed) dies, and leaves the runqueue if it waited
+ * there (paused, stalled, or never run).
+ */
+export function endJob(e: Engine, v: number): void {
+  const vc = e.st.vcpus[v];
+  const vm = e.st.vms[vc.vm];
+  if (vc.job >= 0 && e.stateOf(vc.job) !== 'DEAD') e.fire(vc.job, 'DIE');
+  const rq = vm.oncore!.runq;
+  if (rq.includes(v)) {
+    rq.splice(rq.indexOf(v), 1);
+    syncYieldHooks(e, vm);
   }
 }
 

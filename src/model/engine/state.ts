@@ -38,6 +38,8 @@ export interface PcpuRec {
   preserved: boolean;
   /** rfcv1: between picking a job and entering it, or between two jobs. */
   switching: boolean;
+  /** rfcv1: cpu_wait_dead() waits for a job still serializing here before the CPU leaves its loop. */
+  deadPending: boolean;
 }
 
 export type IpiPurpose = (typeof import('../eventlog.ts').IPI_PURPOSE_NAMES)[number];
@@ -128,6 +130,8 @@ export interface OncoreVcpu {
   tickless: boolean;
   /** Who reclaims it: 0 the old kernel (cancel), 1 the new one. */
   reclaimBy: number;
+  /** The CPU it is being serialized on after a kick or a hand-over (ONC.SERIALIZED pending), or -1. */
+  serializingOn: number;
 }
 
 export interface VmmRec {
@@ -184,6 +188,8 @@ export interface VmRec {
   /** rfcv1: the session's preserved CPUs and its runqueue (vCPU indices, FIFO). */
   oncore: { cpus: number[]; runq: number[] } | null;
   pendingStops: number;
+  /** vm_suspend(): vCPU threads yet to leave KVM_RUN (the VMM waits for every one). */
+  suspending: number;
   adoptedVcpus: number;
   /** When its new VMM had every vcpufd (phase adopted), or -1. */
   adoptedAt: Ns;
