@@ -211,7 +211,7 @@ async function campaign(args: Args): Promise<number> {
             const runs = name === 'valid' ? N : Math.ceil(N / 4);
             const stats = newValidStats();
             const m = new Meter(name, runs);
-            const arb = name === 'valid' ? scenarioArb({ avoidKnown: true }) : scenarioArb({ avoidKnown: true, noFaults: true, acceptedOnly: true });
+            const arb = name === 'valid' ? scenarioArb() : scenarioArb({ noFaults: true, acceptedOnly: true });
             out = await runProperty(name, runs, args, fc.property(arb, (g) => m.time(() => JSON.stringify(g.raw), () => none(checkValidScenario(g, args.budget, stats)))), m, () => validStatsLines(stats), ([g]) => JSON.stringify(g.raw));
             break;
           }

@@ -4,6 +4,8 @@
 // until "watch" has played the run to its reveal, and the answer is recorded.
 import { describe, expect, it } from 'vitest';
 import { inProcessClient } from '../src/sim/inProcess.ts';
+import type { SimClient } from '../src/sim/client.ts';
+import { presetById } from '../src/model/presets.ts';
 import { createLabStore } from '../src/store/lab.ts';
 import { LESSONS, lessonScenario } from '../src/lessons/index.ts';
 import { resolveAnchor, resolveView } from '../src/lessons/anchors.ts';
@@ -77,7 +79,7 @@ describe('a lesson session drives the lab', () => {
     const session = createLessonSession(lab, { storage, onPlace: (l, s) => places.push([l, s]), watchMs: 1000 });
     const lesson = LESSONS[0];
     const run = await runScenario(lessonScenario(lesson));
-    expect(await session.getState().open(lesson.id)).toBe(true);
+    expect(await session.getState().open(lesson.id)).toBe('opened');
     expect((await lab.getState().wholeReport()).engine.eventLogHash).toBe(run.report.engine.eventLogHash);
     for (let i = 0; i < lesson.steps.length; i++) {
       const step = lesson.steps[i];
@@ -115,7 +117,116 @@ describe('a lesson session drives the lab', () => {
   });
   it('says which lessons exist when asked for one that does not', async () => {
     const session = createLessonSession(createLabStore(inProcessClient()), { storage: null });
-    expect(await session.getState().open('nope')).toBe(false);
+    expect(await session.getState().open('nope')).toBe('failed');
     expect(session.getState().error).toContain('classic-cost');
+  });
+});
+
+/** The engine behind a Worker-like delay: every request is answered in a later macrotask, so requests interleave as in the browser. */
+function slowClient(): SimClient {
+  const inner = inProcessClient();
+  const later = () => new Promise((r) => setTimeout(r, 0));
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      await later();
+      const v = await f(...a);
+      await later();
+      return v;
+    };
+  return { ...inner, load: wrap(inner.load), runUntil: wrap(inner.runUntil), seek: wrap(inner.seek), step: wrap(inner.step), report: wrap(inner.report), snapshot: wrap(inner.snapshot), machines: wrap(inner.machines), trace: wrap(inner.trace) };
+}
+
+describe('races between a reader and the lesson (requests answered out of turn, as by the Worker)', () => {
+  const lesson = LESSONS[0];
+  const cpStep = lesson.steps.findIndex((s) => s.checkpoint);
+  async function opened() {
+    const lab = createLabStore(slowClient());
+    const places: [string | null, number][] = [];
+    const session = createLessonSession(lab, { storage: null, onPlace: (l, s) => places.push([l, s]), watchMs: 1000 });
+    expect(await session.getState().open(lesson.id)).toBe('opened');
+    return { lab, session, places, run: await runScenario(lessonScenario(lesson)) };
+  }
+
+  it('moving to another step while a checkpoint plays leaves the cursor at the new step', async () => {
+    const { lab, session, run } = await opened();
+    await session.getState().go(cpStep);
+    session.getState().choose(0);
+    const watching = session.getState().watch();
+    lab.getState().tick(16);
+    await session.getState().go(0);
+    await watching;
+    expect(session.getState().step).toBe(0);
+    expect(session.getState().revealed).toEqual([]);
+    expect(lab.getState().cursor).toBe(resolveAnchor(run, lesson.steps[0].at));
+  });
+
+  it('closing while a step is being placed keeps the lesson out of the URL', async () => {
+    const { lab, session, places } = await opened();
+    const going = session.getState().go(1);
+    session.getState().close();
+    await going;
+    expect(places.at(-1)).toEqual([null, 0]);
+    expect(session.getState().lessonId).toBe(null);
+    expect(lab.getState().highlights).toEqual([]);
+  });
+
+  it('a second open overtakes the first; a preset loaded during an open ends the lesson', async () => {
+    const lab = createLabStore(slowClient());
+    const session = createLessonSession(lab, { storage: null });
+    const first = session.getState().open(LESSONS[0].id);
+    const second = session.getState().open(LESSONS[3].id);
+    expect(await first).toBe('superseded');
+    expect(await second).toBe('opened');
+    expect(session.getState().lessonId).toBe(LESSONS[3].id);
+    expect(lab.getState().scenarioRaw).toEqual(lessonScenario(LESSONS[3]));
+    const third = session.getState().open(LESSONS[0].id);
+    await new Promise((r) => setTimeout(r, 0)); // the lesson's scenario is loading
+    await lab.getState().loadPreset('wedged-cpu');
+    expect(await third).toBe('superseded');
+    expect(session.getState().lessonId).toBe(null);
+    expect(lab.getState().presetId).toBe('wedged-cpu');
+  });
+
+  it('a load during a long forward move is not dragged to the old target', async () => {
+    const lab = createLabStore(slowClient());
+    const busy = structuredClone(presetById('converged-idle')!.scenario) as Record<string, unknown>;
+    (busy.vms as Record<string, unknown>[])[0].workload = { profile: 'idle', scale: 20 };
+    await lab.getState().loadScenario(busy);
+    await lab.getState().seek(0);
+    const moving = lab.getState().seek(8e9); // in pieces of about 50k records
+    await new Promise((r) => setTimeout(r, 0));
+    await lab.getState().loadPreset('classic-baseline');
+    await moving;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lab.getState().title).toBe(presetById('classic-baseline')!.scenario.title);
+    expect(lab.getState().cursor).toBe(lab.getState().until);
+  });
+
+  it('await seek() returns once the engine is there, even behind a move in progress', async () => {
+    const lab = createLabStore(slowClient());
+    const busy = structuredClone(presetById('converged-idle')!.scenario) as Record<string, unknown>;
+    (busy.vms as Record<string, unknown>[])[0].workload = { profile: 'idle', scale: 20 };
+    await lab.getState().loadScenario(busy);
+    await lab.getState().seek(0);
+    void lab.getState().seek(6e9);
+    await lab.getState().seek(2e9);
+    expect(lab.getState().cursor).toBe(2e9);
+  });
+});
+
+describe('every lesson step lights lanes that the timeline has', () => {
+  it.each(LESSONS.map((l) => [l.id, l] as const))('%s', async (_id, lesson) => {
+    const lab = createLabStore(inProcessClient());
+    const session = createLessonSession(lab, { storage: null });
+    expect(await session.getState().open(lesson.id)).toBe('opened');
+    for (let i = 0; i < lesson.steps.length; i++) {
+      if (i) await session.getState().go(i);
+      expect(session.getState().error).toBe(null);
+      const want = lesson.steps[i].highlight ?? [];
+      const got = lab.getState().highlights;
+      expect(got.length).toBe(want.length);
+      got.forEach((h, k) => expect(h.laneKeys?.length ?? 0, `step ${i + 1} highlight ${want[k].label}`).toBe(want[k].lanes?.length ?? 0));
+    }
   });
 });

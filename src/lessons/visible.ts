@@ -7,8 +7,7 @@
 import { EXIT_IDS } from '../model/exits.ts';
 import type { LessonRun } from './types.ts';
 
-/** States the timeline does not draw (palette.ts GONE: the entity's lane ends there). */
-const UNDRAWN = new Set(['JUMP', 'EXITED', 'FINISHED', 'CLOSED', 'REPLACED', 'RETIRED', 'DEAD']);
+import { GONE_STATES as UNDRAWN } from '../store/logMirror.ts';
 
 /** Upper-case words and exit ids (MSR_WRITE/TSC_DEADLINE) a text may name. */
 const TOKEN = /(?<![\w/])[A-Z][A-Z0-9_]*(?:\/[A-Z0-9_]+)?(?![\w/])/g;

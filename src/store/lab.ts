@@ -75,7 +75,7 @@ export interface LabState {
 
   loadPreset(id: string): Promise<void>;
   /** Loads and runs a scenario; an invalid one leaves the current run on screen and returns its errors. */
-  loadScenario(raw: unknown, presetId?: string): Promise<{ ok: true } | { ok: false; errors: SchemaError[]; message: string }>;
+  loadScenario(raw: unknown, presetId?: string): Promise<{ ok: true } | { ok: false; errors: SchemaError[]; message: string; superseded?: true }>;
   setNotice(notice: string | null): void;
   seek(t: Ns): Promise<void>;
   stepEvent(): Promise<void>;
@@ -109,25 +109,43 @@ export function createLabStore(client: SimClient) {
   let reportTimer = 0;
   /** Records per simulated ns in the last forward move (0: not known yet). */
   let eventsPerNs = 0;
+  /** Bumped by every load: a move answered for an older run is dropped. */
+  let moveGen = 0;
+  /** Callers waiting for the engine to arrive (resolved when the move loop goes idle). */
+  let idleWaiters: (() => void)[] = [];
 
   const store = createStore<LabState>()((set, get) => {
     /**
-     * Moves the engine to t (forwards or backwards), mirroring new log records. A long way forward
-     * goes in pieces of about MAX_DELTA_EVENTS records (sized from the rate seen so far), so no
-     * single delta blocks the main thread while it is mirrored (npm run soak counts long tasks).
+     * Moves the engine to t (forwards or backwards), mirroring new log records; the latest target
+     * wins, and the promise resolves once the engine is idle there. A long way forward goes in
+     * pieces of about MAX_DELTA_EVENTS records (sized from the rate seen so far), so no single
+     * delta blocks the main thread while it is mirrored (npm run soak counts long tasks).
      */
-    async function moveEngine(t: Ns): Promise<void> {
+    function moveEngine(t: Ns): Promise<void> {
+      const arrived = new Promise<void>((resolve) => idleWaiters.push(resolve));
+      requestMove(t);
+      return arrived;
+    }
+
+    /** The same without waiting (playback asks every frame). */
+    function requestMove(t: Ns): void {
       pendingTarget = t;
-      if (busy) return;
+      if (!busy) void moveLoop();
+    }
+
+    /** Moves until no target is pending; the answer to a move that a new load overtook is dropped. */
+    async function moveLoop(): Promise<void> {
       busy = true;
       try {
         while (pendingTarget !== null) {
           const target: Ns = pendingTarget;
           pendingTarget = null;
+          const mine = moveGen;
           const { data, cursor } = get();
           const step = target > cursor ? Math.min(target, cursor + (eventsPerNs > 0 ? Math.max(1000, Math.floor(MAX_DELTA_EVENTS / eventsPerNs)) : FIRST_PIECE_NS)) : target;
           const before = get().snapshot?.events ?? 0;
           const adv = target >= cursor ? await client.runUntil(step, data.have()) : await client.seek(target, data.have());
+          if (mine !== moveGen) continue; // a new scenario was loaded meanwhile: this answer is the old run's
           // the rate is the engine's (records it logged per ns), whether or not they were mirrored already
           if (target > cursor && adv.snapshot.now > cursor && adv.snapshot.events > before) eventsPerNs = (adv.snapshot.events - before) / (adv.snapshot.now - cursor);
           if (adv.delta) data.ingest(adv.delta);
@@ -136,6 +154,9 @@ export function createLabStore(client: SimClient) {
         }
       } finally {
         busy = false;
+        const done = idleWaiters;
+        idleWaiters = [];
+        for (const r of done) r();
       }
       scheduleReport();
     }
@@ -188,11 +209,15 @@ export function createLabStore(client: SimClient) {
 
       async loadScenario(raw, presetId = '') {
         const mine = ++loadSeq;
+        // moves under way belong to the old run
+        moveGen++;
+        pendingTarget = null;
+        eventsPerNs = 0;
         const before = get().status;
         set({ status: 'loading', playing: false });
         try {
           const loaded = await client.load(raw);
-          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load' };
+          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load', superseded: true };
           if (!loaded.ok) {
             // the last good run stays on screen, as it was; the caller shows the errors
             set(before === 'ready' ? { status: 'ready', message: null } : { status: before === 'error' ? 'error' : 'idle', errors: loaded.errors, message: 'the scenario is invalid' });
@@ -209,7 +234,7 @@ export function createLabStore(client: SimClient) {
             loaded.design === 'classic' || large ? Promise.resolve(null) : client.report('classic').catch(() => null),
             get().machines.length ? Promise.resolve(get().machines) : client.machines(),
           ]);
-          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load' };
+          if (mine !== loadSeq) return { ok: false, errors: [], message: 'superseded by another load', superseded: true };
           const vcpu0 = data.entities.findIndex((e) => e.kind === 'vcpu');
           set({
             presetId,
@@ -284,7 +309,7 @@ export function createLabStore(client: SimClient) {
       play() {
         const { cursor, until } = get();
         set({ playing: true, playhead: cursor >= until ? 0 : cursor, watch: null });
-        if (cursor >= until) void moveEngine(0);
+        if (cursor >= until) requestMove(0);
       },
       pause() {
         if (get().playing) set({ playing: false, playhead: get().cursor, watch: null });
@@ -330,7 +355,7 @@ export function createLabStore(client: SimClient) {
         const next = Math.min(end, s.playhead + wallMs * 1e6 * (s.watch ? s.watch.speed : s.speed));
         set({ playhead: next });
         if (next >= end) set({ playing: false, watch: null });
-        void moveEngine(Math.floor(next));
+        requestMove(Math.floor(next));
       },
     };
   });

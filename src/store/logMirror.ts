@@ -10,6 +10,9 @@ import type { LogDelta } from '../sim/protocol.ts';
 import type { Have } from '../sim/protocol.ts';
 import { enlarged } from '../base/grow.ts';
 
+/** Machine states in which an entity is gone (its lane ends there): the timeline draws nothing for them. */
+export const GONE_STATES: ReadonlySet<string> = new Set(['JUMP', 'EXITED', 'FINISHED', 'CLOSED', 'REPLACED', 'RETIRED', 'DEAD']);
+
 export interface EntityInfo {
   kind: EntKind;
   name: string;

@@ -123,10 +123,14 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
           </ul>
         )}
       </div>
-      <PanelBoundary name="lessons" label="the lessons">
       <Suspense fallback={loadingPanel}>
-      {course && <CourseList session={session} onClose={() => setCourse(false)} />}
+      {course && (
+        <PanelBoundary name="course" label="the list of lessons">
+          <CourseList session={session} onClose={() => setCourse(false)} />
+        </PanelBoundary>
+      )}
       {concept && (
+        <PanelBoundary name="concepts" label="the concepts">
         <ConceptsView
           id={concept.id}
           onPick={(id) => setConcept({ id })}
@@ -136,10 +140,14 @@ export function App({ store, session }: { store: LabStore; session: LessonSessio
             void session.getState().open(id);
           }}
         />
+        </PanelBoundary>
       )}
-      {lessonId && <LessonPanel session={session} onConcept={(id) => setConcept({ id })} />}
+      {lessonId && (
+        <PanelBoundary name="lessons" label="the lesson" key={lessonId}>
+          <LessonPanel session={session} onConcept={(id) => setConcept({ id })} />
+        </PanelBoundary>
+      )}
       </Suspense>
-      </PanelBoundary>
       {editing && (
         <PanelBoundary name="editor" label="the scenario editor">
           <Suspense fallback={<p className="panel">loading the editor…</p>}>

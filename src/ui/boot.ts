@@ -50,7 +50,9 @@ export async function openFromUrl(store: LabStore, url: LabUrl, session?: Lesson
 async function openLesson(url: LabUrl, session: LessonSession): Promise<string | null> {
   if (url.problem) return url.problem;
   const raw = url.scenario?.kind === 'inline' ? url.scenario.raw : undefined;
-  if (await session.getState().open(url.lesson ?? '', (url.step ?? 1) - 1, raw)) return null;
+  const r = await session.getState().open(url.lesson ?? '', (url.step ?? 1) - 1, raw);
+  // opened, or the reader already opened something else: either way nothing is wrong with the link
+  if (r !== 'failed') return null;
   const why = (session.getState().error ?? 'the lesson did not open').replace(/^there is no lesson/, 'this link names a lesson the lab does not have:');
   session.getState().close();
   return why;

@@ -49,7 +49,12 @@ else installKeys(store, document, stepper);
 installMessages(window, api, store, stepper);
 installPlayer(store);
 void openFromUrl(store, url, session);
-window.addEventListener('hashchange', () => void openFromUrl(store, parseLabUrl(location.search, location.hash), session));
+// a scenario pasted into the address bar replaces whatever is open, a lesson too
+window.addEventListener('hashchange', () => {
+  if (session.getState().lessonId) session.getState().close();
+  history.replaceState(null, '', `${location.pathname}${withLesson(location.search, null, 0)}${location.hash}`);
+  void openFromUrl(store, parseLabUrl(location.search, location.hash), session);
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

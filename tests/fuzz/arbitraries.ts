@@ -170,13 +170,6 @@ export interface ScenarioArbOptions {
   noFaults?: boolean;
   /** Only layouts every design accepts (exclusive, default). */
   acceptedOnly?: boolean;
-  /**
-   * Keep clear of the engine findings of KNOWN_FINDINGS (each exclusion below names the finding it
-   * avoids), so the property stays green for the rest while the engine's owner fixes them. The
-   * campaign runs without it under `--include-known`. There is no exclusion at present: the
-   * findings so far are fixed and kept as tests/regressions.test.ts cases.
-   */
-  avoidKnown?: boolean;
 }
 
 /**
@@ -838,7 +831,7 @@ export function mutateText(text: string, m: TextMutation): string {
 export function mutationBaseArb(): fc.Arbitrary<unknown> {
   const presets = PRESETS.filter((p) => !p.id.startsWith('bench') && !p.id.startsWith('scale')).map((p) => p.scenario);
   return fc.oneof(
-    scenarioArb({ avoidKnown: true }).map((g) => g.raw),
+    scenarioArb().map((g) => g.raw),
     fc.constantFrom(...presets),
   );
 }
@@ -1366,13 +1359,13 @@ export interface KnownFinding {
   symptom: RegExp;
   /** Minimal scenarios (shrunk by fast-check, then by a delta-debugging pass), each reproducing it. */
   reproducers: Record<string, unknown>[];
-  /** The generator's exclusion (ScenarioArbOptions.avoidKnown) that keeps the property clear of it. */
+  /** The exclusion in scenarioArb (a commented option, added with the finding) that keeps the property clear of it. */
   exclusion: string;
 }
 
 /**
- * Engine findings the generator must keep clear of (with an exclusion in scenarioArb under
- * `avoidKnown`) until they are fixed. None at present: F-ONCORE-QUARANTINE,
+ * Engine findings the generator must keep clear of (with an exclusion in scenarioArb, added with
+ * the finding) until they are fixed. None at present: F-ONCORE-QUARANTINE,
  * F-ONCORE-CANCEL-PRESERVING, F-PROGRESS-TLB, F-SHORT-STEP and F-SLOW-EXIT were fixed in the
  * engine; their reproducers are tests/regressions.test.ts "engine findings of the fuzzing, fixed".
  */

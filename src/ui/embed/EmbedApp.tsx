@@ -10,7 +10,6 @@ import { Timeline } from '../timeline/Timeline.tsx';
 import { shareUrl } from '../url.ts';
 import type { LessonSession } from '../lessons/session.ts';
 import { currentLesson } from '../lessons/session.ts';
-import { runText } from '../../lessons/anchors.ts';
 import { CodeText, Glossed } from '../lessons/Glossed.tsx';
 import { lessonStepper } from '../stepper.ts';
 import { PanelBoundary } from '../PanelBoundary.tsx';
@@ -27,10 +26,11 @@ function phaseAt(store: LabStore): string {
 function LessonCaption({ session }: { session: LessonSession }) {
   const s = useStore(session);
   const lesson = currentLesson(s);
-  if (!lesson || !s.run) return null;
-  const step = lesson.steps[s.step];
+  const w = s.words;
+  if (!lesson || !s.run || !w) return null;
+  const step = lesson.steps[Math.min(s.step, lesson.steps.length - 1)];
   const cp = step.checkpoint;
-  const choices = cp ? (typeof cp.choices === 'function' ? cp.choices(s.run) : cp.choices) : [];
+  const choices = w.choices;
   return (
     <section className="embed-lesson" data-testid="embed-lesson" aria-live="polite">
       <p className="embed-lesson-head">
@@ -38,16 +38,16 @@ function LessonCaption({ session }: { session: LessonSession }) {
       </p>
       <h2>{step.title}</h2>
       <p>
-        <Glossed text={runText(s.run, step.text)} />
+        <Glossed text={w.text} />
       </p>
       {cp && (
         <p className="embed-cp" data-testid="embed-cp">
           <strong>Predict: </strong>
-          <Glossed text={runText(s.run, cp.question)} /> (<CodeText text={choices.join(' · ')} />)
+          <Glossed text={w.question ?? ''} /> (<CodeText text={choices.join(' · ')} />)
           {s.phase === 'revealed' && (
             <>
               {' '}
-              <strong data-testid="embed-answer">→ {choices[cp.answer(s.run)].replace(/`/g, '')}.</strong> <Glossed text={runText(s.run, cp.explain)} />
+              <strong data-testid="embed-answer">→ {choices[w.answer].replace(/`/g, '')}.</strong> <Glossed text={w.explain ?? ''} />
             </>
           )}
         </p>

@@ -5,7 +5,6 @@
  */
 import { useStore } from 'zustand';
 import { LESSONS } from '../../lessons/index.ts';
-import { runText } from '../../lessons/anchors.ts';
 import { conceptById } from '../../lessons/concepts.ts';
 import { currentLesson, type LessonSession } from './session.ts';
 import { CodeText, Glossed } from './Glossed.tsx';
@@ -14,11 +13,11 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
   const s = useStore(session);
   const lesson = currentLesson(s);
   if (!lesson) return null;
-  const step = lesson.steps[s.step];
-  const run = s.run;
+  const step = lesson.steps[Math.min(s.step, lesson.steps.length - 1)];
+  const w = s.words;
   const cp = step.checkpoint;
-  const choices = cp && run ? (typeof cp.choices === 'function' ? cp.choices(run) : cp.choices) : [];
-  const right = cp && run && s.phase === 'revealed' ? cp.answer(run) : -1;
+  const choices = w?.choices ?? [];
+  const right = cp && w && s.phase === 'revealed' ? w.answer : -1;
   const last = s.step === lesson.steps.length - 1;
   return (
     <section className="panel lesson" aria-label={`Lesson ${lesson.order}: ${lesson.title}`} data-testid="lesson">
@@ -47,19 +46,19 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
           {s.error}
         </p>
       )}
-      {s.loading || !run ? (
-        <p className="lesson-loading">running the lesson's scenario…</p>
+      {s.loading || !w ? (
+        <p className="lesson-loading">{s.error ? '' : "running the lesson's scenario…"}</p>
       ) : (
         <>
           <h3 data-testid="lesson-title">{step.title}</h3>
           <p className="lesson-text" data-testid="lesson-text">
-            <Glossed text={runText(run, step.text)} />
+            <Glossed text={w.text} />
           </p>
           {cp && (
             <div className={`checkpoint ${s.phase}`} data-testid="checkpoint">
               <p className="cp-q">
                 <strong>Predict, then watch. </strong>
-                <Glossed text={runText(run, cp.question)} />
+                <Glossed text={w.question ?? ''} />
               </p>
               <div role="radiogroup" aria-label="Your prediction" className="cp-choices">
                 {choices.map((c, i) => (
@@ -81,7 +80,7 @@ export function LessonPanel({ session, onConcept }: { session: LessonSession; on
                     <CodeText text={s.chosen === null ? `The run says: ${choices[right]}.` : s.chosen === right ? `Right: ${choices[right]}.` : `Not this time: you said ${choices[s.chosen]}; the run says ${choices[right]}.`} />
                   </p>
                   <p>
-                    <Glossed text={runText(run, cp.explain)} />
+                    <Glossed text={w.explain ?? ''} />
                   </p>
                   <button type="button" onClick={() => void session.getState().tryIt()} data-testid="try-it">
                     Try it: <CodeText text={cp.tryIt.says} />

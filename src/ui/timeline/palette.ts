@@ -39,7 +39,7 @@ export const STATE_COLORS: Record<string, Record<string, string>> = {
 };
 
 /** States that end an entity's life: nothing is drawn after them. */
-export const GONE = new Set(['JUMP', 'EXITED', 'FINISHED', 'CLOSED', 'REPLACED', 'RETIRED', 'DEAD']);
+export { GONE_STATES as GONE } from '../../store/logMirror.ts';
 
 /** The new kernel's ONLINE pCPUs are drawn green, the old kernel's blue. */
 export const NEW_KERNEL_ONLINE = '#8cd17d';
