@@ -12,6 +12,23 @@ export function entityByName(run: LessonRun, name: string): number {
   return run.data.entities.findIndex((e) => e.name === name);
 }
 
+/** An entity's state intervals [t0, t1) in time order, the last one closed at the run's end. */
+export function stateIntervals(run: LessonRun, ent: number): { state: string; t0: number; t1: number }[] {
+  const init = run.data.initial.get(ent);
+  if (!init) return [];
+  const seq = [{ t: init.t, state: init.state }, ...(run.data.changes.get(ent) ?? [])];
+  return seq.map((s, i) => ({ state: s.state, t0: s.t, t1: i + 1 < seq.length ? seq[i + 1].t : run.until }));
+}
+
+/** The nth (0-based) instant the entity named `name` entered `state`, or an AnchorError naming it. */
+export function entered(run: LessonRun, name: string, state: string, nth = 0): number {
+  const ent = entityByName(run, name);
+  if (ent < 0) throw new AnchorError(`no entity "${name}" in this run`);
+  const t = stateIntervals(run, ent).filter((s) => s.state === state)[nth]?.t0;
+  if (t === undefined) throw new AnchorError(`${name} never enters ${state}${nth ? ` a ${nth + 1}th time` : ''} in this run`);
+  return t;
+}
+
 export function describeAnchor(a: Anchor): string {
   return JSON.stringify(a);
 }
@@ -27,16 +44,7 @@ export function resolveAnchor(run: LessonRun, a: Anchor): number {
     if (!p) throw new AnchorError(`no phase "${a.phase}" in this run (it has ${run.data.phases.map((x) => x.name).join(', ') || 'none'})`);
     return clamp(p.t + plus);
   }
-  if ('enter' in a) {
-    const ent = entityByName(run, a.enter);
-    if (ent < 0) throw new AnchorError(`no entity "${a.enter}" in this run`);
-    const hits = (run.data.changes.get(ent) ?? []).filter((c) => c.state === a.state);
-    const init = run.data.initial.get(ent);
-    const all = init && init.state === a.state ? [init.t, ...hits.map((c) => c.t)] : hits.map((c) => c.t);
-    const t = all[a.nth ?? 0];
-    if (t === undefined) throw new AnchorError(`${a.enter} never enters ${a.state}${a.nth ? ` a ${a.nth + 1}th time` : ''} in this run`);
-    return clamp(t + plus);
-  }
+  if ('enter' in a) return clamp(entered(run, a.enter, a.state, a.nth ?? 0) + plus);
   if ('ipi' in a) {
     const list = [...run.data.ipis.values()].filter((m) => m.purpose === a.ipi && (a.to === undefined || m.to === a.to)).sort((x, y) => x.sendT - y.sendT);
     const m = list[a.nth ?? 0];

@@ -5,7 +5,9 @@
  */
 import { formatNs } from '../base/time.ts';
 import { DISP_NAMES, EXIT_IDS } from '../model/exits.ts';
-import { AnchorError, entityByName } from './anchors.ts';
+import { AnchorError, entityByName, stateIntervals } from './anchors.ts';
+
+export { entered } from './anchors.ts';
 import type { LessonRun } from './types.ts';
 
 export const fmt = formatNs;
@@ -32,22 +34,31 @@ export function vcpuReport(run: LessonRun, name: string) {
 export function entries(run: LessonRun, name: string, state: string): number[] {
   const ent = entityByName(run, name);
   if (ent < 0) throw new AnchorError(`no entity "${name}" in this run`);
-  const init = run.data.initial.get(ent);
-  const out = init && init.state === state ? [init.t] : [];
-  for (const c of run.data.changes.get(ent) ?? []) if (c.state === state) out.push(c.t);
-  return out;
+  return stateIntervals(run, ent)
+    .filter((s) => s.state === state)
+    .map((s) => s.t0);
 }
 
-/** How long the entity spent in `state` in total (open intervals closed at the run's end). */
-export function timeIn(run: LessonRun, name: string, state: string): number {
+/** How long the entity spent in `state` within [t0, t1] (the whole run by default). */
+export function timeIn(run: LessonRun, name: string, state: string, t0 = 0, t1 = run.until): number {
   const ent = entityByName(run, name);
   if (ent < 0) throw new AnchorError(`no entity "${name}" in this run`);
-  const init = run.data.initial.get(ent);
-  if (!init) return 0;
-  const seq = [{ t: init.t, state: init.state }, ...(run.data.changes.get(ent) ?? [])];
   let total = 0;
-  for (let i = 0; i < seq.length; i++) if (seq[i].state === state) total += (i + 1 < seq.length ? seq[i + 1].t : run.until) - seq[i].t;
+  for (const s of stateIntervals(run, ent)) if (s.state === state) total += Math.max(0, Math.min(t1, s.t1) - Math.max(t0, s.t0));
   return total;
+}
+
+/** The first exit of a vCPU in the gap that stalled it: its reason and instant, or null. */
+export function firstStall(run: LessonRun, vcpu: string): { reason: string; t: number } | null {
+  const tr = run.data.exits.get(entityByName(run, vcpu));
+  if (!tr) return null;
+  for (let i = 0; i < tr.n; i++) if (tr.gap[i] && DISP_NAMES[tr.disp[i]] === 'stalled') return { reason: EXIT_IDS[tr.kind[i]], t: tr.t[i] };
+  return null;
+}
+
+/** Trace records the new kernel read from a vCPU's ring when it adopted it. */
+export function drained(run: LessonRun, vcpu: string): number {
+  return (run.data.drains.get(entityByName(run, vcpu)) ?? []).reduce((n, d) => n + d.consumed, 0);
 }
 
 /** Exits of a vCPU (or every vCPU) in [t0, t1], counted by reason and by disposition. */

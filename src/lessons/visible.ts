@@ -5,6 +5,7 @@
  * with a lane by then. Returns what is named but not shown; the lesson tests require none.
  */
 import { EXIT_IDS } from '../model/exits.ts';
+import { stateIntervals } from './anchors.ts';
 import type { LessonRun } from './types.ts';
 
 import { GONE_STATES as UNDRAWN } from '../store/logMirror.ts';
@@ -44,17 +45,7 @@ export function namedIn(text: string, states: Set<string>): Named[] {
 /** Whether the state is drawn in some lane during [t0, t1], for some time (a state entered at t1 is not yet seen). */
 export function stateShown(run: LessonRun, state: string, t0: number, t1: number): boolean {
   if (UNDRAWN.has(state)) return false;
-  const { data } = run;
-  for (let ent = 0; ent < data.entities.length; ent++) {
-    const init = data.initial.get(ent);
-    if (!init) continue;
-    const seq = [{ t: init.t, state: init.state }, ...(data.changes.get(ent) ?? [])];
-    for (let i = 0; i < seq.length; i++) {
-      if (seq[i].state !== state) continue;
-      const end = i + 1 < seq.length ? seq[i + 1].t : run.until;
-      if (seq[i].t < t1 && end > t0) return true;
-    }
-  }
+  for (let ent = 0; ent < run.data.entities.length; ent++) if (stateIntervals(run, ent).some((s) => s.state === state && s.t0 < t1 && s.t1 > t0)) return true;
   return false;
 }
 

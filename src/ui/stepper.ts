@@ -4,7 +4,6 @@
  */
 import type { LabStore } from '../store/lab.ts';
 import type { LessonSession } from './lessons/session.ts';
-import { currentLesson } from './lessons/session.ts';
 
 export interface Stepper {
   /** Whether there is a step that way (else the presenter hands the key to the deck). */
@@ -24,7 +23,7 @@ export function lessonStepper(session: LessonSession, store: LabStore): Stepper 
   const phases = phaseStepper(store);
   const active = () => {
     const s = session.getState();
-    const l = currentLesson(s);
+    const l = s.lesson;
     return l && s.run && !s.loading ? { s, l } : null;
   };
   return {

@@ -1,18 +1,13 @@
 /** Lesson 3: The Caretaker as the non-preemptible part of vcpu_enter_guest(): the same loop, attached and detached. */
-import { AnchorError, entityByName } from '../anchors.ts';
+import { entityByName } from '../anchors.ts';
 import { EXIT_IDS } from '../../model/exits.ts';
-import { bucket, entries, exitsIn, fmt, phaseAt, vcpuReport } from '../facts.ts';
+import { bucket, entered, exitsIn, fmt, phaseAt, vcpuReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
 const at = fmt;
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
-function first(run: LessonRun, name: string, state: string): number {
-  const t = entries(run, name, state)[0];
-  if (t === undefined) throw new AnchorError(`${name} never enters ${state} in this run`);
-  return t;
-}
 
 /** vm0/vCPU0's exits while attached, before the update: how many the fastpath finished in the loop. */
 function attachedMix(run: LessonRun) {
@@ -88,7 +83,7 @@ export const caretakerEnterGuest: Lesson = {
     {
       title: 'Detached: the same loop, its own surroundings',
       text: (run) =>
-        `Detaching changes not the loop's body but its surroundings: "the address space, the IDT and so on" (Paolo, M12). C2 is PARKED at ${at(first(run, 'C2', 'PARKED'))} (the vCPU exited, its state in KHO); once CPU 2 is OFFLINE ("offline: nobody"), INIT/SIPI enters the Caretaker: its own GDT, IDT, page tables and stack, then VMXON, VMPTRLD, VMLAUNCH. C2 is DETACHED at ${at(first(run, 'C2', 'DETACHED'))} and CPU 2 CARETAKER ("Caretaker C2 (K's version)"): no scheduler, tick or host IRQ routing; its IDT parks or logs a stray NMI or machine check.`,
+        `Detaching changes not the loop's body but its surroundings: "the address space, the IDT and so on" (Paolo, M12). C2 is PARKED at ${at(entered(run, 'C2', 'PARKED'))} (the vCPU exited, its state in KHO); once CPU 2 is OFFLINE ("offline: nobody"), INIT/SIPI enters the Caretaker: its own GDT, IDT, page tables and stack, then VMXON, VMPTRLD, VMLAUNCH. C2 is DETACHED at ${at(entered(run, 'C2', 'DETACHED'))} and CPU 2 CARETAKER ("Caretaker C2 (K's version)"): no scheduler, tick or host IRQ routing; its IDT parks or logs a stray NMI or machine check.`,
       at: { enter: 'C2', state: 'PARKED' },
       view: [{ enter: 'vm0/vCPU0', state: 'DETACHING' }, { enter: 'vm0/vCPU0', state: 'ORPHANED_RUNNING', plus: 1_000_000 }],
       highlight: [
@@ -129,7 +124,7 @@ export const caretakerEnterGuest: Lesson = {
     {
       title: 'Replaced by the new kernel\'s Caretaker',
       text: (run) =>
-        `The Caretaker is updated "via kexec" (Paolo, M6; Pasha agreed). At ${at(first(run, 'vm0/vCPU0', 'ADOPTING'))} \`RETRIEVE_FD(vcpufd0)\` sends the attach IPI; C2 exits, serializes, does VMCLEAR and VMXOFF and stops (STOPPED; CPU 2 OFFLINE). The new kernel restores the vCPU from KHO and installs its own Caretaker in C2's place, where C2's lane ends (vm0/vCPU0 ADOPTED at ${at(first(run, 'vm0/vCPU0', 'ADOPTED'))}); then \`add_cpu(2)\` brings CPU 2 back ONLINE, to K′. Only the KHO format must stay stable between the two kernels, not the host-to-Caretaker interface (Paolo, M12).`,
+        `The Caretaker is updated "via kexec" (Paolo, M6; Pasha agreed). At ${at(entered(run, 'vm0/vCPU0', 'ADOPTING'))} \`RETRIEVE_FD(vcpufd0)\` sends the attach IPI; C2 exits, serializes, does VMCLEAR and VMXOFF and stops (STOPPED; CPU 2 OFFLINE). The new kernel restores the vCPU from KHO and installs its own Caretaker in C2's place, where C2's lane ends (vm0/vCPU0 ADOPTED at ${at(entered(run, 'vm0/vCPU0', 'ADOPTED'))}); then \`add_cpu(2)\` brings CPU 2 back ONLINE, to K′. Only the KHO format must stay stable between the two kernels, not the host-to-Caretaker interface (Paolo, M12).`,
       at: { enter: 'vm0/vCPU0', state: 'ADOPTING' },
       view: [{ enter: 'vm0/vCPU0', state: 'ADOPTING' }, { enter: 'CPU 2', state: 'ONLINE', nth: 1 }],
       highlight: [

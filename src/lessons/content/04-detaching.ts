@@ -1,15 +1,10 @@
 /** Lesson 4: Detaching a vCPU, microsecond by microsecond: IPI, known state, offline, INIT/SIPI. */
 import { AnchorError, entityByName } from '../anchors.ts';
-import { bucket, entries, fmt, ipisOf } from '../facts.ts';
+import { bucket, entered, entries, fmt, ipisOf } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
 const at = fmt;
 
-function first(run: LessonRun, name: string, state: string): number {
-  const t = entries(run, name, state)[0];
-  if (t === undefined) throw new AnchorError(`${name} never enters ${state} in this run`);
-  return t;
-}
 
 /** The detach of the vCPU on `cpu`, piece by piece, from the run's records. */
 function detachOf(run: LessonRun, cpu = 2, vcpu = 'vm0/vCPU0') {
@@ -19,11 +14,11 @@ function detachOf(run: LessonRun, cpu = 2, vcpu = 'vm0/vCPU0') {
   if (!delivered) throw new AnchorError(`no detach IPI reached CPU ${cpu}`);
   const sipi = ipisOf(run, 'init-sipi').find((m) => m.to === cpu);
   if (!sipi) throw new AnchorError(`no INIT/SIPI to CPU ${cpu} in this run`);
-  const start = first(run, vcpu, 'DETACHING');
-  const parked = first(run, `C${cpu}`, 'PARKED');
-  const offline = first(run, `CPU ${cpu}`, 'OFFLINE');
-  const entered = first(run, `CPU ${cpu}`, 'CARETAKER');
-  const orphan = first(run, vcpu, 'ORPHANED_RUNNING');
+  const start = entered(run, vcpu, 'DETACHING');
+  const parked = entered(run, `C${cpu}`, 'PARKED');
+  const offline = entered(run, `CPU ${cpu}`, 'OFFLINE');
+  const caretakerAt = entered(run, `CPU ${cpu}`, 'CARETAKER');
+  const orphan = entered(run, vcpu, 'ORPHANED_RUNNING');
   return {
     start,
     sent: detach[0].sendT,
@@ -34,10 +29,10 @@ function detachOf(run: LessonRun, cpu = 2, vcpu = 'vm0/vCPU0') {
     offline,
     sipiSent: sipi.sendT,
     sipiArrived: sipi.arriveT,
-    entered,
+    entered: caretakerAt,
     orphan,
     /** The four parts of the pause, in order. */
-    parts: [parked - detach[0].sendT, offline - parked, sipi.arriveT - sipi.sendT, entered - sipi.arriveT],
+    parts: [parked - detach[0].sendT, offline - parked, sipi.arriveT - sipi.sendT, caretakerAt - sipi.arriveT],
   };
 }
 
@@ -161,7 +156,7 @@ export const detaching: Lesson = {
           const dark = vmDark(run);
           const v1 = entityByName(run, 'vm0/vCPU1') >= 0;
           return dark === 0
-            ? `No: vm0/vCPU0 was back in the guest at ${at(first(run, 'vm0/vCPU0', 'ORPHANED_RUNNING'))}${v1 ? `, before vm0/vCPU1 took its detach IPI at ${at(ipisOf(run, 'detach').filter((m) => m.to === 3)[0]?.arriveT ?? NaN)}` : ''}. Each vCPU pauses ${fmt(detachOf(run).orphan - detachOf(run).arrived)}, but the windows never overlap, so the detaches add nothing to the VM's blackout (walkthrough §2); a 1-vCPU VM would lose all of its detach window time.`
+            ? `No: vm0/vCPU0 was back in the guest at ${at(entered(run, 'vm0/vCPU0', 'ORPHANED_RUNNING'))}${v1 ? `, before vm0/vCPU1 took its detach IPI at ${at(ipisOf(run, 'detach').filter((m) => m.to === 3)[0]?.arriveT ?? NaN)}` : ''}. Each vCPU pauses ${fmt(detachOf(run).orphan - detachOf(run).arrived)}, but the windows never overlap, so the detaches add nothing to the VM's blackout (walkthrough §2); a 1-vCPU VM would lose all of its detach window time.`
             : `Yes: for ${fmt(dark)} no vCPU of vm0 executed guest code. A VM whose only vCPU detaches loses the whole window (walkthrough §2: a 1-vCPU VM gets 5,049,000 ns).`;
         },
         tryIt: {

@@ -1,7 +1,5 @@
 /** Lesson 5: life in the gap: the exits a Caretaker finishes alone, HLT, and timers per architecture. */
-import { DISP_NAMES, EXIT_IDS } from '../../model/exits.ts';
-import { entityByName } from '../anchors.ts';
-import { bucket, choiceOf, entries, exitsIn, fmt, vcpuReport, vmReport } from '../facts.ts';
+import { bucket, choiceOf, entries, exitsIn, firstStall, fmt, vcpuReport, vmReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
 /**
@@ -36,13 +34,6 @@ function gapTotals(run: LessonRun, vcpu: string): { handled: number; stalled: nu
   return { handled, stalled };
 }
 
-/** The first exit of a vCPU in the gap that stalled it: its reason and instant, or null. */
-function firstStall(run: LessonRun, vcpu: string): { reason: string; t: number } | null {
-  const tr = run.data.exits.get(entityByName(run, vcpu));
-  if (!tr) return null;
-  for (let i = 0; i < tr.n; i++) if (tr.gap[i] && DISP_NAMES[tr.disp[i]] === 'stalled') return { reason: EXIT_IDS[tr.kind[i]], t: tr.t[i] };
-  return null;
-}
 
 /** The instant vCPU `vcpu` left the gap (its adoption began), or the run's end. */
 function gapEnd(run: LessonRun, vcpu: string): number {

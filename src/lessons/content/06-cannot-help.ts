@@ -1,7 +1,6 @@
 /** Lesson 6: when the Caretaker cannot help: a stall, the TLB-shootdown cascade it causes, and device interrupts without posting. */
-import { DISP_NAMES, EXIT_IDS } from '../../model/exits.ts';
 import { entityByName } from '../anchors.ts';
-import { bucket, choiceOf, entries, fmt, phaseAt, vcpuReport, vmReport } from '../facts.ts';
+import { bucket, choiceOf, entries, firstStall, fmt, phaseAt, vcpuReport, vmReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
 /**
@@ -18,13 +17,6 @@ const n = (x: number) => x.toLocaleString('en-US');
 const secs = (ns: number) => `${(ns / 1e9).toFixed(2)} s`;
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;
 
-/** The first exit of a vCPU in the gap that stalled it: its reason and instant, or null. */
-function firstStall(run: LessonRun, vcpu: string): { reason: string; t: number } | null {
-  const tr = run.data.exits.get(entityByName(run, vcpu));
-  if (!tr) return null;
-  for (let i = 0; i < tr.n; i++) if (tr.gap[i] && DISP_NAMES[tr.disp[i]] === 'stalled') return { reason: EXIT_IDS[tr.kind[i]], t: tr.t[i] };
-  return null;
-}
 
 /** Time the on/off intervals spend inside [t0, t1]. */
 function overlap(flags: { t: number; on: boolean }[], t0: number, t1: number): number {

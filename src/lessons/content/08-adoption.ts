@@ -1,24 +1,13 @@
 /** Lesson 8: adoption: the forced exit, the known state, the Caretaker's replacement, feature negotiation, a lost attach IPI. */
-import { AnchorError, entityByName } from '../anchors.ts';
-import { bucket, entries, fmt, ipisOf, phaseAt, vmReport } from '../facts.ts';
+import { bucket, drained, entered, entries, fmt, ipisOf, phaseAt, vmReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
-/** The first time `name` entered `state`, or an error naming it. */
-function first(run: LessonRun, name: string, state: string, nth = 0): number {
-  const t = entries(run, name, state)[nth];
-  if (t === undefined) throw new AnchorError(`${name} never enters ${state}${nth ? ` a ${nth + 1}th time` : ''} in this run`);
-  return t;
-}
 
 /** Attach IPIs to one pCPU, in send order. */
 function attachTo(run: LessonRun, cpu: number) {
   return ipisOf(run, 'attach').filter((m) => m.to === cpu);
 }
 
-/** Trace records the new kernel read from a vCPU's ring when it adopted it. */
-function drained(run: LessonRun, vcpu: string): number {
-  return (run.data.drains.get(entityByName(run, vcpu)) ?? []).reduce((n, d) => n + d.consumed, 0);
-}
 
 const FATE_CHOICES = ['adopted: the new kernel takes it over', 'handed back to the old kernel: the update is cancelled', 'terminated, with the whole VM'];
 const LOST_CHOICES = ['under 100 µs, as if nothing were lost', '100 µs to 10 ms', '10 ms to 2 s', 'never: the new kernel gives up on it'];
@@ -53,7 +42,7 @@ export const adoption: Lesson = {
       title: 'The forced exit and the known state',
       text: (run) => {
         const ipi = attachTo(run, 2)[0];
-        return `\`RETRIEVE_FD(vcpufd0)\` sets vm0/vCPU0 ADOPTING and \`kvm_caretaker_wait_for_attach()\` sends an attach IPI to CPU 2: exit by IPI, synchronously, as Paolo Bonzini, the KVM maintainer, asked (M6, M12). It lands ${fmt(ipi.arriveT - ipi.sendT)} later and forces the guest out with an EXTERNAL_INTERRUPT exit. C2 then brings the vCPU to a known state (exit, serialize its state into KHO, last trace records, VMCLEAR, VMXOFF, park: ${fmt(first(run, 'C2', 'STOPPED') - ipi.arriveT)}, an ASSUMPTION) and is STOPPED, leaving CPU 2 to nobody (OFFLINE). Only in this state may a new kernel read the vCPU (invariant 3).`;
+        return `\`RETRIEVE_FD(vcpufd0)\` sets vm0/vCPU0 ADOPTING and \`kvm_caretaker_wait_for_attach()\` sends an attach IPI to CPU 2: exit by IPI, synchronously, as Paolo Bonzini, the KVM maintainer, asked (M6, M12). It lands ${fmt(ipi.arriveT - ipi.sendT)} later and forces the guest out with an EXTERNAL_INTERRUPT exit. C2 then brings the vCPU to a known state (exit, serialize its state into KHO, last trace records, VMCLEAR, VMXOFF, park: ${fmt(entered(run, 'C2', 'STOPPED') - ipi.arriveT)}, an ASSUMPTION) and is STOPPED, leaving CPU 2 to nobody (OFFLINE). Only in this state may a new kernel read the vCPU (invariant 3).`;
       },
       at: { ipi: 'attach', edge: 'arrive' },
       view: [{ ipi: 'attach', plus: -8_000 }, { enter: 'C2', state: 'STOPPED', plus: 8_000 }],
@@ -78,11 +67,11 @@ export const adoption: Lesson = {
         },
         reveal: { enter: 'C2', state: 'STOPPED', plus: 51_000 },
         explain: (run) => {
-          const stopped = first(run, 'C2', 'STOPPED');
+          const stopped = entered(run, 'C2', 'STOPPED');
           if (!entries(run, 'vm0/vCPU0', 'ADOPTED').length) {
-            return `The check failed: vm0/vCPU0 is TERMINATED at ${fmt(first(run, 'vm0/vCPU0', 'TERMINATED'))}, and every other vCPU of vm0 is stopped by its attach IPI and terminated too. After the point of no return there is no old kernel to go back to, so the VM is "terminated unceremoniously" (Paolo, M6; walkthrough §6.4).`;
+            return `The check failed: vm0/vCPU0 is TERMINATED at ${fmt(entered(run, 'vm0/vCPU0', 'TERMINATED'))}, and every other vCPU of vm0 is stopped by its attach IPI and terminated too. After the point of no return there is no old kernel to go back to, so the VM is "terminated unceremoniously" (Paolo, M6; walkthrough §6.4).`;
           }
-          const adopted = first(run, 'vm0/vCPU0', 'ADOPTED');
+          const adopted = entered(run, 'vm0/vCPU0', 'ADOPTED');
           return `The features match: vm0/vCPU0 is ADOPTED at ${fmt(adopted)}, ${fmt(adopted - stopped)} after C2's known state (restore, feature check and Caretaker swap, an ASSUMPTION). Had they not, nothing could be cancelled this late: the old kernel is gone, so the VM is "terminated unceremoniously" (Paolo, M6). Pasha Tatashin, the RFC's author, would rather fail before the point of no return, and the lab checks there too, in \`liveupdate_reboot()\`: the feature-mismatch-before-ponr preset cancels the update and vm0 runs on under the old kernel (walkthrough §6.4).`;
         },
         tryIt: { patch: { faults: [{ kind: 'feature-mismatch', when: 'after-ponr' }] }, says: 'a new kernel that cannot take the preserved state (a feature mismatch after the point of no return)' },
@@ -91,7 +80,7 @@ export const adoption: Lesson = {
     {
       title: 'The Caretaker is replaced, CPU 2 comes back',
       text: (run) =>
-        `The new kernel installs its own Caretaker for vm0/vCPU0 and C2's lane ends (\`REPLACED\`): the code that ran the gap was the old kernel's, and this swap is how the Caretaker itself gets updated, "via kexec" (Paolo, M6). The new kernel drains the vCPU's trace ring (${drained(run, 'vm0/vCPU0').toLocaleString('en-US')} records) and calls \`add_cpu(2)\`: CPU 2 goes from OFFLINE to ONLINE in ${fmt(first(run, 'CPU 2', 'ONLINE', 1) - first(run, 'vm0/vCPU0', 'ADOPTED'))} (mechanics.md §7). vm0/vCPU0 is ADOPTED but not running yet, while vm0/vCPU1 is still ORPHANED_RUNNING under C3.`,
+        `The new kernel installs its own Caretaker for vm0/vCPU0 and C2's lane ends (\`REPLACED\`): the code that ran the gap was the old kernel's, and this swap is how the Caretaker itself gets updated, "via kexec" (Paolo, M6). The new kernel drains the vCPU's trace ring (${drained(run, 'vm0/vCPU0').toLocaleString('en-US')} records) and calls \`add_cpu(2)\`: CPU 2 goes from OFFLINE to ONLINE in ${fmt(entered(run, 'CPU 2', 'ONLINE', 1) - entered(run, 'vm0/vCPU0', 'ADOPTED'))} (mechanics.md §7). vm0/vCPU0 is ADOPTED but not running yet, while vm0/vCPU1 is still ORPHANED_RUNNING under C3.`,
       at: { enter: 'CPU 2', state: 'ONLINE', nth: 1 },
       view: [{ enter: 'C2', state: 'STOPPED', plus: -20_000 }, { enter: 'CPU 2', state: 'ONLINE', nth: 1, plus: 20_000 }],
       highlight: [
@@ -122,8 +111,8 @@ export const adoption: Lesson = {
             const q = entries(run, 'vm0/vCPU1', 'QUARANTINED')[0];
             return `All ${lost} attach IPIs to CPU 3 were lost and counted (invariant 6). ${q === undefined ? 'The handshake never completed' : `At ${fmt(q)}, 2 s after the first one, the wait loop returned \`-ETIMEDOUT\` and logged "quarantining vCPU"`}: C3 is never forced to stop, CPU 3 is never onlined (invariant 8), and without vm0/vCPU1 the new VMM cannot rebuild vm0, which is terminated (orphanvm.md §1.3a; walkthrough §6.2).`;
           }
-          const adopted1 = first(run, 'vm0/vCPU1', 'ADOPTED');
-          const took0 = first(run, 'vm0/vCPU0', 'ADOPTED') - attachTo(run, 2)[0].sendT;
+          const adopted1 = entered(run, 'vm0/vCPU1', 'ADOPTED');
+          const took0 = entered(run, 'vm0/vCPU0', 'ADOPTED') - attachTo(run, 2)[0].sendT;
           return `${lost} attach IPI${lost === 1 ? ' was' : 's were'} lost and counted (invariant 6). The wait loop polls \`cb->state\` every 10 µs and re-kicks every 100 polls, about 1 ms (orphanvm.md §7.3); the re-kick sent at ${fmt(got.sendT)} arrives, C3 reaches its known state and vm0/vCPU1 is ADOPTED at ${fmt(adopted1)}: ${fmt(adopted1 - kicks[0].sendT)} after the first IPI, against the ${fmt(took0)} vm0/vCPU0 took. Had CPU 3 never answered, the loop would return \`-ETIMEDOUT\` after 2 s and quarantine the vCPU rather than force it: a Caretaker that may still be running is never declared stopped (invariant 3; orphanvm.md §1.3a).`;
         },
         tryIt: { patch: { faults: [{ kind: 'drop-ipi', at: '9s', cpu: 3, purpose: 'attach', count: 5000 }] }, says: 'every attach IPI to CPU 3 lost (drop-ipi count 5000): the 2 s timeout and quarantine' },
@@ -132,7 +121,7 @@ export const adoption: Lesson = {
     {
       title: 'vm0 resumes; the session finishes',
       text: (run) => {
-        const resumed = first(run, 'vm0/vCPU0', 'ATTACHED_RUNNING', 1);
+        const resumed = entered(run, 'vm0/vCPU0', 'ATTACHED_RUNNING', 1);
         return `With its last vCPU adopted, VMM′ vm0 calls \`KVM_RUN\` on both threads and they are ATTACHED_RUNNING at ${fmt(resumed)}: a VM resumes only once all its vCPUs are adopted, since no cross-kernel TLB protocol would let an old Caretaker run beside the new KVM (walkthrough §7.2). So vm0/vCPU0 was out of the guest for ${fmt(resumed - attachTo(run, 2)[0].arriveT)}, yet vm0's blackout is only ${fmt(vmReport(run).blackoutNs)}: vm0/vCPU1 kept running while its kick was lost. \`LIVEUPDATE_SESSION_FINISH\` then frees the old Caretaker, the EPT folios and the trace rings, ${fmt(phaseAt(run, 'finish') - resumed)} later.`;
       },
       at: { enter: 'vm0/vCPU0', state: 'ATTACHED_RUNNING', nth: 1 },

@@ -2,7 +2,7 @@
 import { DISP_NAMES, EXIT_IDS } from '../../model/exits.ts';
 import { L } from '../../model/eventlog.ts';
 import { AnchorError, entityByName } from '../anchors.ts';
-import { entries, fmt, ipisOf, phaseAt, vcpuReport, vmReport } from '../facts.ts';
+import { drained, entries, fmt, ipisOf, phaseAt, vcpuReport, vmReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
 /** When the run logged an operation (the `madvise()` call, "pages freed"), or an error naming it. */
@@ -20,10 +20,6 @@ function firstExit(run: LessonRun, vcpu: string, reason: string, t0 = 0): { t: n
   throw new AnchorError(`no ${reason} exit on ${vcpu} after ${fmt(t0)} in this run`);
 }
 
-/** Trace records the new kernel read from a vCPU's ring when it adopted it. */
-function drained(run: LessonRun, vcpu: string): number {
-  return (run.data.drains.get(entityByName(run, vcpu)) ?? []).reduce((n, d) => n + d.consumed, 0);
-}
 
 /** Whether invariant 7 (no page freed under a detached vCPU) was broken. */
 function freedWhileMapped(run: LessonRun): boolean {

@@ -1,30 +1,14 @@
 /** Lesson 10: The prototype: oncore M:N, cb->state, reclaim and quarantine. */
-import { AnchorError, entityByName } from '../anchors.ts';
-import { bucket, entries, fmt, ipisOf, phaseAt, vcpuReport } from '../facts.ts';
+import { AnchorError } from '../anchors.ts';
+import { bucket, entries, fmt, ipisOf, phaseAt, timeIn, vcpuReport } from '../facts.ts';
 import type { Lesson, LessonRun } from '../types.ts';
 
-/** How long the entity spent in `state` within [t0, t1]. */
-function timeInWindow(run: LessonRun, name: string, state: string, t0: number, t1: number): number {
-  const ent = entityByName(run, name);
-  if (ent < 0) throw new AnchorError(`no entity "${name}" in this run`);
-  const init = run.data.initial.get(ent);
-  if (!init) return 0;
-  const seq = [{ t: init.t, state: init.state }, ...(run.data.changes.get(ent) ?? [])];
-  let total = 0;
-  for (let i = 0; i < seq.length; i++) {
-    if (seq[i].state !== state) continue;
-    const a = Math.max(t0, seq[i].t);
-    const b = Math.min(t1, i + 1 < seq.length ? seq[i + 1].t : run.until);
-    if (b > a) total += b - a;
-  }
-  return total;
-}
 
 /** The share of the kexec gap (jump to new kernel's userspace) a vCPU spent executing under the Caretaker. */
 function gapShare(run: LessonRun, vcpu: string): number {
   const t0 = phaseAt(run, 'kexec');
   const t1 = phaseAt(run, 'newKernelUp');
-  return timeInWindow(run, vcpu, 'CARETAKER_RUNNING', t0, t1) / (t1 - t0);
+  return timeIn(run, vcpu, 'CARETAKER_RUNNING', t0, t1) / (t1 - t0);
 }
 
 const VCPUS = ['vm0/vCPU0', 'vm0/vCPU1', 'vm0/vCPU2', 'vm0/vCPU3'];

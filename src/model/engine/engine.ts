@@ -551,41 +551,41 @@ export class Engine {
     return id;
   }
 
+  /** The earliest end among the exits peersInExit() counted (or the cap it was given). */
+  private peerExitEnd = 0;
+
+  /**
+   * Of the other executing vCPUs of v's VM, how many are inside an exit at t; the earliest of
+   * their exit ends (at most `cap`) is left in peerExitEnd. No allocation: this is on the exit path.
+   */
+  private peersInExit(v: number, t: Ns, cap: Ns): number {
+    const hot = this.st.hot;
+    let inExit = 0;
+    let minEnd = cap;
+    for (const u of this.st.vms[hot.vm[v]].vcpus) {
+      if (u === v || hot.executing[u] === 0) continue;
+      const b = hot.busyUntil[u];
+      if (b > t) {
+        inExit++;
+        if (b < minEnd) minEnd = b;
+      }
+    }
+    this.peerExitEnd = minEnd;
+    return inExit;
+  }
+
   /**
    * An executing vCPU starts an exit [t, e] while others execute and some exit may be in
    * progress: the VM is all stopped while every other executing vCPU is inside an exit too.
    */
   private exitOverlap(pt: PauseTracker, v: number, t: Ns, e: Ns): void {
-    const hot = this.st.hot;
-    const peers = this.st.vms[hot.vm[v]].vcpus;
-    let inExit = 0;
-    let minEnd = e;
-    for (const u of peers) {
-      if (u === v || hot.executing[u] === 0) continue;
-      const b = hot.busyUntil[u];
-      if (b > t) {
-        inExit++;
-        if (b < minEnd) minEnd = b;
-      }
-    }
-    if (inExit === pt.running - 1) addInterval(pt, t, minEnd);
+    if (this.peersInExit(v, t, e) === pt.running - 1) addInterval(pt, t, this.peerExitEnd);
   }
 
   /** A vCPU stopped executing at t while others still execute: all stopped if those are all in exits. */
   private stopOverlap(pt: PauseTracker, v: number, t: Ns): void {
-    const hot = this.st.hot;
-    const peers = this.st.vms[hot.vm[v]].vcpus;
-    let inExit = 0;
-    let minEnd = Infinity;
-    for (const u of peers) {
-      if (u === v || hot.executing[u] === 0) continue;
-      const b = hot.busyUntil[u];
-      if (b > t) {
-        inExit++;
-        if (b < minEnd) minEnd = b;
-      }
-    }
-    if (inExit === pt.running && inExit > 0) addInterval(pt, t, minEnd);
+    const inExit = this.peersInExit(v, t, Infinity);
+    if (inExit === pt.running && inExit > 0) addInterval(pt, t, this.peerExitEnd);
   }
 
   vcpuName(v: number): string {

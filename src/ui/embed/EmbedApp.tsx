@@ -9,7 +9,6 @@ import type { LabStore } from '../../store/lab.ts';
 import { Timeline } from '../timeline/Timeline.tsx';
 import { shareUrl } from '../url.ts';
 import type { LessonSession } from '../lessons/session.ts';
-import { currentLesson } from '../lessons/session.ts';
 import { CodeText, Glossed } from '../lessons/Glossed.tsx';
 import { lessonStepper } from '../stepper.ts';
 import { PanelBoundary } from '../PanelBoundary.tsx';
@@ -25,7 +24,7 @@ function phaseAt(store: LabStore): string {
 /** A lesson as a talk: the step's title and text, and a checkpoint's question, then its answer. */
 function LessonCaption({ session }: { session: LessonSession }) {
   const s = useStore(session);
-  const lesson = currentLesson(s);
+  const lesson = s.lesson;
   const w = s.words;
   if (!lesson || !s.run || !w) return null;
   const step = lesson.steps[Math.min(s.step, lesson.steps.length - 1)];

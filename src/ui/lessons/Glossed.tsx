@@ -14,14 +14,22 @@ for (const g of GLOSSARY) for (const w of [g.term, ...(g.aliases ?? [])]) if (!S
 const TERM_RE = new RegExp(`(?<![\\w/>-])(${[...SPELLINGS.keys()].sort((a, b) => b.length - a.length).map(escape).join('|')})(?![\\w/-])`, 'g');
 
 /** Splits a text into plain runs, code spans and glossary terms (the first use of each term). */
+/** A text cut at its `backtick` spans: plain runs and code, in order. */
+function codeSpans(text: string): { code: boolean; text: string }[] {
+  return text
+    .split(/(`[^`]*`)/)
+    .filter((c) => c !== '')
+    .map((c) => (c.length >= 2 && c.startsWith('`') && c.endsWith('`') ? { code: true, text: c.slice(1, -1) } : { code: false, text: c }));
+}
+
 export type GlossPart = { kind: 'text'; text: string } | { kind: 'code'; text: string } | { kind: 'term'; text: string; term: string; def: string };
 
 export function glossParts(text: string): GlossPart[] {
   const out: GlossPart[] = [];
   const used = new Set<string>();
-  text.split(/(`[^`]*`)/).forEach((chunk) => {
-    if (chunk.startsWith('`') && chunk.endsWith('`') && chunk.length >= 2) {
-      out.push({ kind: 'code', text: chunk.slice(1, -1) });
+  codeSpans(text).forEach(({ code, text: chunk }) => {
+    if (code) {
+      out.push({ kind: 'code', text: chunk });
       return;
     }
     let last = 0;
@@ -57,5 +65,5 @@ export function Glossed({ text }: { text: string }): ReactNode {
 
 /** Short labels (choices, buttons): `backticks` as code, no glossary tooltips inside controls. */
 export function CodeText({ text }: { text: string }): ReactNode {
-  return text.split(/(`[^`]*`)/).map((chunk, i) => (chunk.length >= 2 && chunk.startsWith('`') && chunk.endsWith('`') ? <code key={i}>{chunk.slice(1, -1)}</code> : <Fragment key={i}>{chunk}</Fragment>));
+  return codeSpans(text).map((c, i) => (c.code ? <code key={i}>{c.text}</code> : <Fragment key={i}>{c.text}</Fragment>));
 }

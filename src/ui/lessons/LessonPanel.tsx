@@ -6,12 +6,12 @@
 import { useStore } from 'zustand';
 import { LESSONS } from '../../lessons/index.ts';
 import { conceptById } from '../../lessons/concepts.ts';
-import { currentLesson, type LessonSession } from './session.ts';
+import type { LessonSession } from './session.ts';
 import { CodeText, Glossed } from './Glossed.tsx';
 
 export function LessonPanel({ session, onConcept }: { session: LessonSession; onConcept(id: string): void }) {
   const s = useStore(session);
-  const lesson = currentLesson(s);
+  const lesson = s.lesson;
   if (!lesson) return null;
   const step = lesson.steps[Math.min(s.step, lesson.steps.length - 1)];
   const w = s.words;

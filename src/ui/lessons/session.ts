@@ -9,7 +9,7 @@ import { createStore } from 'zustand/vanilla';
 import type { LabStore } from '../../store/lab.ts';
 import { AnchorError, resolveAnchor, resolveView, runText } from '../../lessons/anchors.ts';
 import type { Lesson, LessonRun } from '../../lessons/types.ts';
-import { laneKeyOfName } from '../timeline/lanes.ts';
+import { buildLanes, laneKeyOf } from '../timeline/lanes.ts';
 import { answer, loadProgress, reach, saveProgress, type Progress } from './progress.ts';
 
 /** The course module, loaded on first use (it is most of the lessons' bytes). */
@@ -70,10 +70,6 @@ export interface SessionHooks {
 
 export type LessonSession = ReturnType<typeof createLessonSession>;
 
-export function currentLesson(s: Pick<LessonSessionState, 'lesson'>): Lesson | undefined {
-  return s.lesson ?? undefined;
-}
-
 /** The words of step `i` in `run` (throws an AnchorError when the run lacks what they quote). */
 function wordsOf(lesson: Lesson, run: LessonRun, i: number): StepWords {
   const s = lesson.steps[i];
@@ -107,10 +103,11 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
       const at = resolveAnchor(run, s.at);
       const v = resolveView(run, s.view);
       const revealed = get().revealed.includes(i);
+      const lanes = s.highlight?.some((h) => h.lanes) ? buildLanes(L.data, L.snapshot) : [];
       const highlights = (s.highlight ?? []).map((h) => ({
         t0: resolveAnchor(run, h.from),
         t1: resolveAnchor(run, h.to),
-        laneKeys: h.lanes ? h.lanes.map((n) => laneKeyOfName(L.data, L.snapshot, n)).filter((k): k is string => k !== null) : null,
+        laneKeys: h.lanes ? h.lanes.map((n) => laneKeyOf(lanes, L.data, n)).filter((k): k is string => k !== null) : null,
         label: h.label.replace(/`/g, ''),
       }));
       const cp = s.checkpoint;
@@ -175,7 +172,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
       },
 
       async go(i) {
-        const lesson = currentLesson(get());
+        const lesson = get().lesson;
         const run = get().run;
         if (!lesson || !run || i < 0 || i >= lesson.steps.length) return;
         try {
@@ -191,7 +188,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
         return get().go(get().step - 1);
       },
       async advance() {
-        const lesson = currentLesson(get());
+        const lesson = get().lesson;
         if (!lesson || !get().run) return false;
         const s = lesson.steps[get().step];
         if (s.checkpoint && get().phase === 'predict') {
@@ -206,7 +203,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
         if (get().phase === 'predict') set({ chosen: i });
       },
       async watch() {
-        const lesson = currentLesson(get());
+        const lesson = get().lesson;
         const run = get().run;
         const words = get().words;
         if (!lesson || !run || !words || get().phase !== 'predict') return;
@@ -238,7 +235,7 @@ export function createLessonSession(lab: LabStore, hooks: SessionHooks) {
         if (chosen !== null) persist(answer(get().progress, lesson.id, i, chosen, chosen === words.answer));
       },
       async tryIt() {
-        const lesson = currentLesson(get());
+        const lesson = get().lesson;
         const cp = lesson?.steps[get().step].checkpoint;
         if (!lesson || !cp) return;
         const step = get().step;

@@ -1,7 +1,7 @@
 /** What is under the pointer on the timeline: the time axis, an IPI arrow, an exit, a state slice or a breach. */
 import type { Selection } from '../../store/lab.ts';
-import { AXIS_H, GUTTER, VCPU_ROWS, cpuLane, laneAt } from './lanes.ts';
-import { tOf, xOf, type RenderInput } from './render.ts';
+import { AXIS_H, GUTTER, VCPU_ROWS, laneAt } from './lanes.ts';
+import { ipiArrow, tOf, xOf, type RenderInput } from './render.ts';
 
 export type Hit = Selection | { kind: 'axis'; t: number } | null;
 
@@ -13,12 +13,9 @@ export function hitTest(inp: RenderInput, x: number, y: number): Hit {
   let best = -1;
   let bestD = 5;
   for (const ipi of data.ipis.values()) {
-    const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
-    if (arrive < view.t0 || ipi.sendT > view.t1) continue;
-    const from = cpuLane(lanes, ipi.from);
-    const to = cpuLane(lanes, ipi.to);
-    if (!from || !to) continue;
-    const d = segmentDistance(x, y, xOf(view, ipi.sendT), from.y + from.h / 2, xOf(view, arrive), to === from ? to.y + to.h : to.y + to.h / 2);
+    const a = ipiArrow(inp, ipi);
+    if (!a) continue;
+    const d = segmentDistance(x, y, a.x1, a.y1, a.x2, a.y2);
     if (d < bestD) {
       bestD = d;
       best = ipi.id;

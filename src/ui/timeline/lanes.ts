@@ -95,12 +95,11 @@ export function cpuLane(lanes: Lane[], cpu: number): Lane | undefined {
   return lanes.find((l) => l.kind === 'pcpu' && l.cpu === cpu);
 }
 
-/** The key of the lane that draws the entity named `name` ("ring <vCPU>" for its trace ring), or null: looked up in the lanes buildLanes makes, so the two cannot drift. */
-export function laneKeyOfName(data: TimelineData, snapshot: SimSnapshot | null, name: string): string | null {
+/** The key of the lane among `lanes` (buildLanes) that draws the entity named `name` ("ring <vCPU>" for its trace ring), or null. */
+export function laneKeyOf(lanes: Lane[], data: TimelineData, name: string): string | null {
   const ring = /^ring (.+)$/.exec(name);
   const ent = data.entities.findIndex((e) => e.name === (ring ? ring[1] : name));
   if (ent < 0) return null;
-  const lanes = buildLanes(data, snapshot);
   const lane = ring ? lanes.find((l) => l.kind === 'ring' && l.vcpu === ent) : lanes.find((l) => l.ents.includes(ent));
   return lane?.key ?? null;
 }

@@ -6,7 +6,7 @@
  */
 import { formatNs } from '../../base/time.ts';
 import { L } from '../../model/eventlog.ts';
-import type { TimelineData } from '../../store/logMirror.ts';
+import type { IpiMark, TimelineData } from '../../store/logMirror.ts';
 import { AXIS_H, GUTTER, VCPU_ROWS, cpuLane, type Lane } from './lanes.ts';
 import { DISP_ROWS, GONE, IPI_COLORS, NEW_KERNEL_ONLINE, stateColor } from './palette.ts';
 
@@ -387,26 +387,34 @@ function drawPhases(ctx: CanvasRenderingContext2D, inp: RenderInput): void {
   ctx.setLineDash([]);
 }
 
+/**
+ * Where an IPI's arrow is drawn (and clicked): from the sender's lane at the send to the target's at
+ * the arrival (or the cursor while in flight); null when out of view or a lane is missing.
+ */
+export function ipiArrow(inp: RenderInput, ipi: IpiMark): { x1: number; y1: number; x2: number; y2: number } | null {
+  const { lanes, view } = inp;
+  const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
+  if (arrive < view.t0 || ipi.sendT > view.t1) return null;
+  const from = cpuLane(lanes, ipi.from);
+  const to = cpuLane(lanes, ipi.to);
+  if (!from || !to) return null;
+  return { x1: xOf(view, ipi.sendT), y1: from.y + from.h / 2, x2: xOf(view, arrive), y2: to === from ? to.y + to.h : to.y + to.h / 2 };
+}
+
 function drawIpis(ctx: CanvasRenderingContext2D, inp: RenderInput): { arrows: number; skippedArrows: number } {
-  const { data, lanes, view } = inp;
+  const { data, view } = inp;
   let drawn = 0;
   let skipped = 0;
   const pxPerNs = (view.width - GUTTER) / (view.t1 - view.t0);
   for (const ipi of data.ipis.values()) {
-    const arrive = Number.isNaN(ipi.arriveT) ? Math.max(inp.cursor, ipi.sendT) : ipi.arriveT;
-    if (arrive < view.t0 || ipi.sendT > view.t1) continue;
-    const from = cpuLane(lanes, ipi.from);
-    const to = cpuLane(lanes, ipi.to);
-    if (!from || !to) continue;
+    const arrow = ipiArrow(inp, ipi);
+    if (!arrow) continue;
     if (drawn >= MAX_ARROWS && ipi.id !== inp.selectedIpi) {
       skipped++;
       continue;
     }
     drawn++;
-    const x1 = xOf(view, ipi.sendT);
-    const x2 = xOf(view, arrive);
-    const y1 = from.y + from.h / 2;
-    const y2 = to === from ? to.y + to.h : to.y + to.h / 2;
+    const { x1, y1, x2, y2 } = arrow;
     const selected = ipi.id === inp.selectedIpi;
     ctx.strokeStyle = IPI_COLORS[ipi.purpose] ?? '#888';
     ctx.fillStyle = ctx.strokeStyle;
